@@ -1,0 +1,33 @@
+"""wiretrace's fingerprint library: pure Python, no web framework or database.
+
+text -> normalise -> tokens -> shingles -> MinHash and winnowing -> (an index
+proposes candidates) -> verification decides, with passages.
+"""
+
+from .fingerprint import Fingerprint, TextTooShort, fingerprint
+from .normalize import Normalized, normalize
+from .params import DEFAULT_PARAMS, NORMALISER_VERSION, FingerprintParams
+from .tokens import Tokens, canonical, tokenize, tokenize_reference
+from .verify import Comparison, Passage, VerifyOptions, align, compare, mark_boilerplate, score
+
+__all__ = [
+    "DEFAULT_PARAMS",
+    "NORMALISER_VERSION",
+    "Comparison",
+    "Fingerprint",
+    "FingerprintParams",
+    "Normalized",
+    "Passage",
+    "TextTooShort",
+    "Tokens",
+    "VerifyOptions",
+    "align",
+    "canonical",
+    "compare",
+    "fingerprint",
+    "mark_boilerplate",
+    "normalize",
+    "score",
+    "tokenize",
+    "tokenize_reference",
+]

@@ -1,0 +1,85 @@
+"""The fingerprint of one text: everything matching needs, and nothing it does not.
+
+A fingerprint holds the shingle hashes in text order (for verification and
+alignment), the original character span of every token (for passages), which
+tokens stand inside quotation marks, the winnowed hashes (for the partial-reuse
+index), the MinHash signature and its LSH band keys (for the near-duplicate
+index), and the parameters that made all of these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .params import DEFAULT_PARAMS, FingerprintParams
+from .shingles import shingle_hashes, token_hashes, winnow
+from .signature import band_keys, minhash
+from .tokens import tokenize
+
+__all__ = ["Fingerprint", "fingerprint", "TextTooShort"]
+
+
+class TextTooShort(ValueError):
+    """The text has no words to fingerprint."""
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    params: FingerprintParams
+    shingles: np.ndarray  # uint32, one per shingle, in text order
+    token_starts: np.ndarray  # int64 original offsets, one per token
+    token_ends: np.ndarray
+    quoted: np.ndarray  # bool, one per token
+    winnowed: np.ndarray  # uint32, sorted distinct
+    signature: np.ndarray  # uint32 MinHash values
+
+    @property
+    def token_count(self) -> int:
+        return len(self.token_starts)
+
+    @property
+    def band_keys(self) -> list[int]:
+        return band_keys(self.signature, self.params)
+
+    def to_blobs(self) -> dict[str, bytes]:
+        """Compact little-endian arrays for storage; ``from_blobs`` reverses it."""
+        return {
+            "shingles": self.shingles.astype("<u4").tobytes(),
+            "spans": np.stack([self.token_starts, self.token_ends]).astype("<u4").tobytes(),
+            "quoted": np.packbits(self.quoted).tobytes(),
+            "signature": self.signature.astype("<u4").tobytes(),
+        }
+
+    @classmethod
+    def from_blobs(cls, params: FingerprintParams, blobs: dict[str, bytes]) -> Fingerprint:
+        shingles = np.frombuffer(blobs["shingles"], dtype="<u4").astype(np.uint32)
+        spans = np.frombuffer(blobs["spans"], dtype="<u4").astype(np.int64).reshape(2, -1)
+        quoted = np.unpackbits(np.frombuffer(blobs["quoted"], dtype=np.uint8))[: spans.shape[1]].astype(bool)
+        return cls(
+            params=params,
+            shingles=shingles,
+            token_starts=spans[0],
+            token_ends=spans[1],
+            quoted=quoted,
+            winnowed=winnow(shingles, params.winnow_window),
+            signature=np.frombuffer(blobs["signature"], dtype="<u4").astype(np.uint32),
+        )
+
+
+def fingerprint(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> Fingerprint:
+    """Fingerprint ``text``; raises :class:`TextTooShort` when it has no words."""
+    tokens = tokenize(text)
+    if len(tokens) == 0:
+        raise TextTooShort("the text has no words")
+    shingles = shingle_hashes(token_hashes(tokens.words, params.seed), params.shingle_size)
+    return Fingerprint(
+        params=params,
+        shingles=shingles,
+        token_starts=tokens.starts,
+        token_ends=tokens.ends,
+        quoted=tokens.quoted,
+        winnowed=winnow(shingles, params.winnow_window),
+        signature=minhash(shingles, params).hashvalues,
+    )

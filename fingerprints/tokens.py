@@ -1,0 +1,183 @@
+"""Tokens for any script, each with its span in the original text.
+
+A token is a maximal run of word characters of the normalised text, except in
+scripts written without spaces between words (Chinese, Japanese kana, Thai,
+Lao, Khmer, Myanmar), where every character is a token of its own and the
+shingles built over them become character n-grams.
+
+:func:`tokenize` is the fast path used everywhere; :func:`tokenize_reference`
+is the obviously-correct definition it is tested against (it normalises the
+whole text first, then splits).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .normalize import decode_entities, normalize, normalize_char
+
+__all__ = ["Tokens", "tokenize", "tokenize_reference", "canonical"]
+
+_NO_SPACE_SCRIPTS = (
+    "\u0e00-\u0eff"  # Thai, Lao
+    "\u1000-\u109f"  # Myanmar
+    "\u1780-\u17ff"  # Khmer
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
+    "\U00020000-\U0002ffff"
+)
+_TOKEN_RE = re.compile(f"[{_NO_SPACE_SCRIPTS}]|[^\\W{_NO_SPACE_SCRIPTS}]+")
+_ASCII_WORD_RE = re.compile(r"[A-Za-z0-9_]+")
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+_DOUBLE_QUOTES = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033')
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The tokens of a text: normalised ``words`` and their original spans.
+
+    ``quoted[i]`` is true when token ``i`` stands inside double quotation
+    marks: shared quotations are evidence of quoting the same source, not of
+    copying each other.
+    """
+
+    words: list[str]
+    starts: np.ndarray
+    ends: np.ndarray
+    quoted: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def canonical(text: str) -> str:
+    """The token sequence of ``text`` joined by spaces: what matching compares."""
+    return " ".join(tokenize(text).words)
+
+
+def _tokens_by_character(decoded: str, start: int, end: int, out_words, out_starts, out_ends) -> None:
+    """Reference tokenisation of ``decoded[start:end]``, one character at a time."""
+    pieces: list[str] = []
+    sources: list[int] = []
+    for index in range(start, end):
+        normalised = normalize_char(decoded[index])
+        pieces.append(normalised)
+        sources.extend([index] * len(normalised))
+    joined = "".join(pieces)
+    for found in _TOKEN_RE.finditer(joined):
+        out_words.append(found.group())
+        out_starts.append(sources[found.start()])
+        out_ends.append(sources[found.end() - 1] + 1)
+
+
+def _complex_regions(decoded: str) -> list[tuple[int, int]]:
+    """Whitespace-delimited runs that hold a non-ASCII character.
+
+    Only these need character-by-character normalisation; whitespace never
+    normalises to a word character, so a token cannot cross a region's edge.
+    """
+    regions: list[tuple[int, int]] = []
+    length = len(decoded)
+    for found in _NON_ASCII_RE.finditer(decoded):
+        start, end = found.span()
+        if regions and start < regions[-1][1]:
+            continue
+        while start > 0 and not decoded[start - 1].isspace():
+            start -= 1
+            if regions and start <= regions[-1][1]:
+                start = regions[-1][0]
+                regions.pop()
+                break
+        while end < length and not decoded[end].isspace():
+            end += 1
+        regions.append((start, end))
+    return regions
+
+
+def _quoted_ranges(decoded: str) -> list[tuple[int, int]]:
+    """Character ranges between double quotation marks, paired within each paragraph.
+
+    News style reopens a quotation that runs over several paragraphs without
+    closing it, so an unpaired opening mark runs to the end of its paragraph.
+    """
+    ranges: list[tuple[int, int]] = []
+    if not any(mark in decoded for mark in _DOUBLE_QUOTES):
+        return ranges
+    paragraph_start = 0
+    for paragraph in decoded.split("\n"):
+        marks = [paragraph_start + i for i, c in enumerate(paragraph) if c in _DOUBLE_QUOTES]
+        for pair_start in range(0, len(marks), 2):
+            opening = marks[pair_start]
+            closing = marks[pair_start + 1] if pair_start + 1 < len(marks) else paragraph_start + len(paragraph)
+            ranges.append((opening, closing))
+        paragraph_start += len(paragraph) + 1
+    return ranges
+
+
+def _quoted_mask(starts: list[int], ranges: list[tuple[int, int]]) -> np.ndarray:
+    mask = np.zeros(len(starts), dtype=bool)
+    if not ranges or not starts:
+        return mask
+    token_starts = np.asarray(starts, dtype=np.int64)
+    for opening, closing in ranges:
+        lo = np.searchsorted(token_starts, opening, side="right")
+        hi = np.searchsorted(token_starts, closing, side="left")
+        mask[lo:hi] = True
+    return mask
+
+
+def _finish(decoded, entity_spans, words, starts, ends) -> Tokens:
+    quoted = _quoted_mask(starts, _quoted_ranges(decoded))
+    if entity_spans is not None:
+        starts = [entity_spans[i][0] for i in starts]
+        ends = [entity_spans[i - 1][1] for i in ends]
+    return Tokens(
+        words=words,
+        starts=np.asarray(starts, dtype=np.int64),
+        ends=np.asarray(ends, dtype=np.int64),
+        quoted=quoted,
+    )
+
+
+def tokenize(text: str) -> Tokens:
+    """Tokenise ``text``; spans are offsets into ``text`` as given."""
+    decoded, entity_spans = decode_entities(text)
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+
+    def ascii_tokens(start: int, end: int) -> None:
+        for found in _ASCII_WORD_RE.finditer(decoded, start, end):
+            words.append(found.group().lower())
+            starts.append(found.start())
+            ends.append(found.end())
+
+    position = 0
+    for region_start, region_end in _complex_regions(decoded):
+        ascii_tokens(position, region_start)
+        _tokens_by_character(decoded, region_start, region_end, words, starts, ends)
+        position = region_end
+    ascii_tokens(position, len(decoded))
+    return _finish(decoded, entity_spans, words, starts, ends)
+
+
+def tokenize_reference(text: str) -> Tokens:
+    """Slow reference: normalise the whole text, then split it into tokens."""
+    normalized = normalize(text)
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for found in _TOKEN_RE.finditer(normalized.text):
+        start, end = normalized.original_span(found.start(), found.end())
+        words.append(found.group())
+        starts.append(start)
+        ends.append(end)
+    return Tokens(
+        words,
+        np.asarray(starts, dtype=np.int64),
+        np.asarray(ends, dtype=np.int64),
+        _quoted_mask(starts, _quoted_ranges(text)),
+    )

@@ -1,0 +1,223 @@
+"""Verification: what two texts really share, measured exactly.
+
+The candidate index only proposes. Here two fingerprints are aligned by exact
+run extension: every shingle the texts share is a point on a diagonal
+(query position, match position), and consecutive points on one diagonal form
+a run of identical tokens. The longest runs that do not overlap become
+passages, with character offsets into both original texts. Scores are exact
+counts over those passages, never estimates.
+
+Two kinds of shared text are not evidence of copying and are set aside:
+passages that lie inside quotation marks in both texts (two reporters quoting
+the same statement), and passages the caller marks as boilerplate (text an
+outlet repeats under every article).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .fingerprint import Fingerprint
+
+__all__ = ["Passage", "Comparison", "VerifyOptions", "align", "score", "compare"]
+
+# A shingle that recurs more often than this inside one text (a refrain, a
+# repeated table row) would make the alignment quadratic; its extra
+# occurrences add nothing.
+_MAX_OCCURRENCES = 8
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    # Shared runs shorter than this many tokens are chance phrases
+    # ("the prime minister said on"), not reuse.
+    min_passage_tokens: int = 8
+    # A match needs this much shared text that is neither quotation nor
+    # boilerplate, or half of the shorter text when that is less.
+    min_evidence_tokens: int = 40
+    # Share of a passage's tokens inside quotation marks (in both texts)
+    # above which it counts as a shared quotation.
+    quotation_share: float = 0.8
+    # Containment from which a text counts as (nearly) all of the other.
+    whole_text_containment: float = 0.8
+
+
+DEFAULT_OPTIONS = VerifyOptions()
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A maximal run of identical tokens; character offsets are half-open."""
+
+    query_start: int
+    query_end: int
+    match_start: int
+    match_end: int
+    query_first_token: int
+    match_first_token: int
+    tokens: int
+    quoted: bool = False
+    boilerplate: bool = False
+
+    def query_shingles(self, shingle_size: int) -> slice:
+        return slice(self.query_first_token, self.query_first_token + self.tokens - shingle_size + 1)
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "query_start": self.query_start,
+            "query_end": self.query_end,
+            "match_start": self.match_start,
+            "match_end": self.match_end,
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    similarity: float
+    containment_query: float
+    containment_match: float
+    relation: str
+    passages: list[Passage]
+    evidence_tokens: int
+    verified: bool
+
+
+def _diagonal_runs(query: np.ndarray, match: np.ndarray) -> np.ndarray:
+    """Runs of consecutive shared shingles as rows (query_start, match_start, length)."""
+    order = np.argsort(match, kind="stable")
+    sorted_match = match[order]
+    low = np.searchsorted(sorted_match, query, side="left")
+    high = np.searchsorted(sorted_match, query, side="right")
+    counts = np.minimum(high - low, _MAX_OCCURRENCES)
+    shared = np.nonzero(counts)[0]
+    if len(shared) == 0:
+        return np.zeros((0, 3), dtype=np.int64)
+    counts = counts[shared]
+    query_positions = np.repeat(shared, counts)
+    # Offsets 0..count-1 within each shingle's block of equal match values.
+    block_starts = np.repeat(np.cumsum(counts) - counts, counts)
+    within = np.arange(len(query_positions)) - block_starts
+    match_positions = order[np.repeat(low[shared], counts) + within]
+    diagonal = match_positions - query_positions
+    by_diagonal = np.lexsort((query_positions, diagonal))
+    query_positions = query_positions[by_diagonal]
+    diagonal = diagonal[by_diagonal]
+    breaks = np.ones(len(query_positions), dtype=bool)
+    breaks[1:] = (diagonal[1:] != diagonal[:-1]) | (query_positions[1:] != query_positions[:-1] + 1)
+    run_starts = np.nonzero(breaks)[0]
+    lengths = np.diff(np.append(run_starts, len(query_positions)))
+    starts = query_positions[run_starts]
+    return np.stack([starts, starts + diagonal[run_starts], lengths], axis=1)
+
+
+def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAULT_OPTIONS) -> list[Passage]:
+    """The longest non-overlapping runs of shared tokens, in query order."""
+    size = query.params.shingle_size
+    if query.params != match.params:
+        raise ValueError("fingerprints made with different parameters cannot be compared")
+    runs = _diagonal_runs(query.shingles, match.shingles)
+    if len(runs) == 0:
+        return []
+    query_tokens = query.token_count
+    match_tokens = match.token_count
+    # A run of n shingles covers n + size - 1 tokens (short texts have one
+    # shingle covering all their tokens).
+    lengths = runs[:, 2] + np.minimum(size, np.minimum(query_tokens, match_tokens)) - 1
+    candidates = np.nonzero(lengths >= min(options.min_passage_tokens, query_tokens, match_tokens))[0]
+    candidates = candidates[np.argsort(-lengths[candidates], kind="stable")]
+    query_used = np.zeros(query_tokens, dtype=bool)
+    match_used = np.zeros(match_tokens, dtype=bool)
+    passages = []
+    for index in candidates:
+        query_first, match_first, _ = (int(v) for v in runs[index])
+        length = int(lengths[index])
+        if query_used[query_first : query_first + length].any() or match_used[match_first : match_first + length].any():
+            continue
+        query_used[query_first : query_first + length] = True
+        match_used[match_first : match_first + length] = True
+        quoted_tokens = np.count_nonzero(
+            query.quoted[query_first : query_first + length] & match.quoted[match_first : match_first + length]
+        )
+        passages.append(
+            Passage(
+                query_start=int(query.token_starts[query_first]),
+                query_end=int(query.token_ends[query_first + length - 1]),
+                match_start=int(match.token_starts[match_first]),
+                match_end=int(match.token_ends[match_first + length - 1]),
+                query_first_token=query_first,
+                match_first_token=match_first,
+                tokens=length,
+                quoted=bool(quoted_tokens >= options.quotation_share * length),
+            )
+        )
+    passages.sort(key=lambda passage: passage.query_start)
+    return passages
+
+
+def _relation(containment_query: float, containment_match: float, whole: float) -> str:
+    if containment_query >= whole and containment_match >= whole:
+        return "duplicate"
+    if containment_query >= whole:
+        return "contained_in"
+    if containment_match >= whole:
+        return "contains"
+    return "partial"
+
+
+def score(
+    query: Fingerprint, match: Fingerprint, passages: list[Passage], options: VerifyOptions = DEFAULT_OPTIONS
+) -> Comparison:
+    """Exact scores over the passages that are not boilerplate.
+
+    Containment of the query is the share of the query's distinct shingles
+    that fall in shared passages; similarity is the Jaccard index of the two
+    shingle sets counting only shingles in shared passages as common, so that
+    stray coincidental shingles never inflate a score.
+    """
+    size = query.params.shingle_size
+    kept = [passage for passage in passages if not passage.boilerplate]
+    boilerplate = [passage for passage in passages if passage.boilerplate]
+
+    def distinct(values: np.ndarray, spans: list[slice]) -> np.ndarray:
+        pieces = [values[span] for span in spans]
+        return np.unique(np.concatenate(pieces)) if pieces else np.zeros(0, dtype=values.dtype)
+
+    def match_span(passage: Passage) -> slice:
+        return slice(passage.match_first_token, passage.match_first_token + passage.tokens - size + 1)
+
+    shared = distinct(query.shingles, [p.query_shingles(size) for p in kept])
+    query_boiler = distinct(query.shingles, [p.query_shingles(size) for p in boilerplate])
+    match_boiler = distinct(match.shingles, [match_span(p) for p in boilerplate])
+    query_set = np.setdiff1d(np.unique(query.shingles), query_boiler, assume_unique=True)
+    match_set = np.setdiff1d(np.unique(match.shingles), match_boiler, assume_unique=True)
+    common = len(shared)
+    containment_query = common / len(query_set) if len(query_set) else 0.0
+    containment_match = common / len(match_set) if len(match_set) else 0.0
+    union = len(query_set) + len(match_set) - common
+    similarity = common / union if union else 0.0
+
+    evidence = sum(passage.tokens for passage in kept if not passage.quoted)
+    shorter = min(query.token_count, match.token_count)
+    needed = max(1, min(options.min_evidence_tokens, math.ceil(0.5 * shorter)))
+    return Comparison(
+        similarity=min(1.0, similarity),
+        containment_query=min(1.0, containment_query),
+        containment_match=min(1.0, containment_match),
+        relation=_relation(containment_query, containment_match, options.whole_text_containment),
+        passages=kept,
+        evidence_tokens=evidence,
+        verified=evidence >= needed,
+    )
+
+
+def compare(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAULT_OPTIONS) -> Comparison:
+    """Align and score two fingerprints, with no boilerplate knowledge."""
+    return score(query, match, align(query, match, options), options)
+
+
+def mark_boilerplate(passages: list[Passage], flags: list[bool]) -> list[Passage]:
+    """Passages with their boilerplate flags set from ``flags``."""
+    return [replace(passage, boilerplate=flag) for passage, flag in zip(passages, flags, strict=True)]
