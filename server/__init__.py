@@ -1,0 +1,50 @@
+"""The wiretrace server: a Flask app factory over an SQLite store."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. ``config`` overrides defaults and the ``WIRETRACE_*`` environment."""
+    from fingerprints import DEFAULT_PARAMS, VerifyOptions
+
+    from . import api, db, demo, errors
+    from .matching import MatchSettings
+
+    app = Flask(__name__)
+    max_text = int(os.environ.get("WIRETRACE_MAX_TEXT_BYTES", DEFAULT_MAX_TEXT_BYTES))
+    app.config.from_mapping(
+        DATABASE=os.environ.get("WIRETRACE_DB", "wiretrace.db"),
+        API_KEY=os.environ.get("WIRETRACE_API_KEY") or None,
+        MAX_TEXT_BYTES=max_text,
+        FINGERPRINT_PARAMS=DEFAULT_PARAMS,
+        BOILERPLATE_MIN_STORIES=int(os.environ.get("WIRETRACE_BOILERPLATE_MIN_STORIES", 3)),
+        JSON_SORT_KEYS=False,
+    )
+    if config:
+        app.config.update(config)
+    # JSON escapes can make a body several times the size of its text; the
+    # text limit itself is checked on the decoded string.
+    app.config.setdefault("MAX_CONTENT_LENGTH", None)
+    if app.config["MAX_CONTENT_LENGTH"] is None:
+        app.config["MAX_CONTENT_LENGTH"] = 8 * app.config["MAX_TEXT_BYTES"] + 65536
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+
+    app.extensions["wiretrace"] = MatchSettings(
+        params=app.config["FINGERPRINT_PARAMS"],
+        verify=VerifyOptions(),
+        boilerplate_min_stories=app.config["BOILERPLATE_MIN_STORIES"],
+    )
+    errors.init_app(app)
+    db.init_app(app)
+    app.register_blueprint(api.api)
+    app.register_blueprint(demo.demo)
+    return app

@@ -1,0 +1,121 @@
+"""HTTP API v1. Views parse, call one function, serialise; the contract only grows.
+
+Documented keys never change name or type; clients must ignore keys they do
+not know.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, current_app, request
+
+from fingerprints import TextTooShort, fingerprint
+
+from . import __version__
+from .db import Article
+from .errors import ApiError
+from .matching import find_matches
+from .store import article_detail, fingerprint_all, ingest, load_fingerprint, params_id, stats
+from .validation import default_outlet, parse_articles_body, parse_match_body
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _json_body() -> object:
+    if not request.is_json:
+        raise ApiError(415, "the body must be JSON (Content-Type: application/json)")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "the body is not valid JSON")
+    return body
+
+
+def _require_write_key() -> None:
+    expected = current_app.config.get("API_KEY")
+    if not expected:
+        return
+    supplied = request.headers.get("Authorization", "")
+    scheme, _, token = supplied.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise ApiError(401, "this endpoint needs 'Authorization: Bearer <key>' with a valid API key")
+
+
+def _settings():
+    return current_app.extensions["wiretrace"]
+
+
+@api.get("/health")
+def health():
+    settings = _settings()
+    return {"ok": True, "version": __version__, "fingerprint_params": settings.params.key}
+
+
+@api.post("/articles")
+def post_articles():
+    _require_write_key()
+    settings = _settings()
+    articles = parse_articles_body(_json_body(), current_app.config["MAX_TEXT_BYTES"])
+    prints = fingerprint_all(articles, settings.params)
+    results = ingest(articles, settings.params, prints)
+    status = 201 if any(result.status == "created" for result in results) else 200
+    return {"ok": True, "articles": [result.to_json() for result in results]}, status
+
+
+@api.post("/match")
+def post_match():
+    settings = _settings()
+    wanted = parse_match_body(_json_body(), current_app.config["MAX_TEXT_BYTES"])
+    try:
+        query = fingerprint(wanted.text, settings.params)
+    except TextTooShort:
+        raise ApiError(422, "'text' has no words to match") from None
+    matches = find_matches(
+        query,
+        settings,
+        params_id(settings.params),
+        limit=wanted.limit,
+        exclude_url=wanted.url,
+        query_outlet=default_outlet(wanted.url) if wanted.url else None,
+    )
+    return {"ok": True, "matches": [match.to_json() for match in matches]}
+
+
+def _article(article_id: int) -> Article:
+    article = Article.get_or_none(Article.id == article_id)
+    if article is None:
+        raise ApiError(404, f"no article with id {article_id}")
+    return article
+
+
+@api.get("/articles/<int:article_id>")
+def get_article(article_id: int):
+    return {"ok": True, "article": article_detail(_article(article_id))}
+
+
+@api.get("/articles/<int:article_id>/matches")
+def get_article_matches(article_id: int):
+    settings = _settings()
+    article = _article(article_id)
+    limit = request.args.get("limit", "20")
+    if not limit.isdigit() or not 1 <= int(limit) <= 200:
+        raise ApiError(400, "'limit' must be an integer between 1 and 200")
+    query = load_fingerprint(article.id, settings.params)
+    if query is None:
+        raise ApiError(
+            409, f"article {article_id} has no fingerprint with the current parameters; run 'wiretrace reindex'"
+        )
+    matches = find_matches(
+        query,
+        settings,
+        params_id(settings.params),
+        limit=int(limit),
+        exclude_ids={article.id},
+        query_outlet=article.outlet.name,
+    )
+    return {"ok": True, "article": {"id": article.id, "url": article.url}, "matches": [m.to_json() for m in matches]}
+
+
+@api.get("/stats")
+def get_stats():
+    return {"ok": True, **stats(_settings().params)}

@@ -1,0 +1,234 @@
+"""The ``wiretrace`` command: serve, ingest, match, stats.
+
+Every command goes through the same functions as the HTTP API (validation,
+store, matching), so the CLI and the API cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+
+import click
+
+from . import create_app
+from .errors import ApiError
+
+DEFAULT_DB = "wiretrace.db"
+db_option = click.option(
+    "--db",
+    "db_path",
+    default=lambda: os.environ.get("WIRETRACE_DB", DEFAULT_DB),
+    show_default=f"$WIRETRACE_DB or {DEFAULT_DB}",
+    help="SQLite database file (created if missing).",
+)
+
+
+def _app(db_path: str):
+    return create_app({"DATABASE": db_path})
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wiretrace")
+def main() -> None:
+    """wiretrace: trace copied news text across outlets."""
+
+
+@main.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--demo", is_flag=True, help="Load the demo corpus first if the database is empty.")
+def serve(db_path: str, host: str, port: int, demo: bool) -> None:
+    """Run the HTTP API (and the demo pages under /demo/)."""
+    from werkzeug.serving import run_simple
+
+    app = _app(db_path)
+    if demo:
+        with app.app_context():
+            loaded = load_demo_if_empty(app)
+        click.echo(f"demo corpus: {loaded} articles loaded" if loaded else "demo corpus: database not empty, skipped")
+    click.echo(f"wiretrace serving {db_path} on http://{host}:{port}/ (API under /api/v1/, demo pages under /demo/)")
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+def load_demo_if_empty(app) -> int:
+    """Ingest the demo corpus into an empty database; returns how many articles were stored."""
+    from .db import Article, database
+    from .demo import DEMO_CORPUS
+
+    with database.connection_context():
+        if Article.select().exists():
+            return 0
+    summary = ingest_lines(app, DEMO_CORPUS.open("rb"), show_progress=False)
+    return summary.stored
+
+
+@dataclass
+class IngestSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def stored(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+def _parse_line(raw: bytes, number: int, max_text_bytes: int, params):
+    """One line of an ingest file -> (article, fingerprint), or an error message naming the line."""
+    from fingerprints import TextTooShort, fingerprint
+
+    from .validation import parse_article
+
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"line {number}: invalid UTF-8 at byte {error.start}"
+    if not line.strip():
+        return None
+    try:
+        payload = json.loads(line)
+    except json.JSONDecodeError as error:
+        return f"line {number}: not valid JSON ({error.msg} at column {error.colno})"
+    try:
+        article = parse_article(payload, max_text_bytes)
+        return article, fingerprint(article.text, params)
+    except ApiError as error:
+        return f"line {number}: {error.message}"
+    except TextTooShort:
+        return f"line {number}: 'text' has no words to match"
+
+
+def ingest_lines(app, stream, *, batch_size: int = 500, show_progress: bool = True) -> IngestSummary:
+    from tqdm import tqdm
+
+    from .db import database
+    from .store import ingest
+
+    settings = app.extensions["wiretrace"]
+    max_text_bytes = app.config["MAX_TEXT_BYTES"]
+    summary = IngestSummary()
+    batch: list = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        with database.connection_context():
+            results = ingest([a for a, _ in batch], settings.params, [p for _, p in batch])
+        for result in results:
+            setattr(summary, result.status, getattr(summary, result.status) + 1)
+        batch.clear()
+
+    progress = tqdm(unit=" lines", disable=not show_progress, file=sys.stderr, mininterval=0.5)
+    with progress:
+        for number, raw in enumerate(stream, start=1):
+            progress.update(1)
+            parsed = _parse_line(raw, number, max_text_bytes, settings.params)
+            if parsed is None:
+                continue
+            if isinstance(parsed, str):
+                summary.skipped.append(parsed)
+                if show_progress:
+                    progress.write(f"skipped {parsed}", file=sys.stderr)
+                continue
+            batch.append(parsed)
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+    return summary
+
+
+@main.command("ingest")
+@click.argument("source", type=click.File("rb"))
+@db_option
+@click.option("--batch-size", default=500, show_default=True, help="Articles per transaction.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def ingest_command(source, db_path: str, batch_size: int, quiet: bool) -> None:
+    """Ingest a JSONL file (or - for standard input), one ARTICLE object per line.
+
+    Bad lines are reported with their line numbers and skipped; the exit
+    status is 1 when any line was skipped, 0 otherwise.
+    """
+    app = _app(db_path)
+    with app.app_context():
+        summary = ingest_lines(app, source, batch_size=batch_size, show_progress=not quiet)
+    click.echo(
+        f"ingested {summary.stored} articles: {summary.created} created, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged; {len(summary.skipped)} lines skipped"
+    )
+    if summary.skipped:
+        if quiet:
+            for message in summary.skipped:
+                click.echo(f"skipped {message}", err=True)
+        sys.exit(1)
+
+
+@main.command("match")
+@click.argument("source", type=click.File("rb"))
+@db_option
+@click.option("--url", default=None, help="The text's own URL: a stored article at this URL is not reported.")
+@click.option("--limit", default=20, show_default=True, help="Most matches to report (1-200).")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of a table.")
+def match_command(source, db_path: str, url: str | None, limit: int, as_json: bool) -> None:
+    """Find stored articles that share text with FILE (or - for standard input)."""
+    raw = source.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"the input is not valid UTF-8 (byte {error.start})") from None
+    app = _app(db_path)
+    client = app.test_client()
+    response = client.post("/api/v1/match", json={"text": text, "url": url, "limit": limit})
+    body = response.get_json()
+    if not body.get("ok"):
+        raise click.ClickException(body.get("error", "match failed"))
+    if as_json:
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+        return
+    click.echo(_match_table(body["matches"]))
+
+
+def _match_table(matches: list[dict]) -> str:
+    if not matches:
+        return "no matches"
+    header = f"{'query%':>6} {'match%':>6} {'relation':<12} {'published':<20} {'outlet':<24} title"
+    lines = [header, "-" * len(header)]
+    for match in matches:
+        article = match["article"]
+        lines.append(
+            f"{match['containment_query'] * 100:>5.0f}% {match['containment_match'] * 100:>5.0f}% "
+            f"{match['relation']:<12} {(article['published_at'] or '-'):<20} {article['outlet'][:24]:<24} "
+            f"{(article['title'] or article['url'])[:70]}"
+        )
+    lines.append(
+        f"{len(matches)} matches (query% = share of your text in the match; match% = share of the match in yours)"
+    )
+    return "\n".join(lines)
+
+
+@main.command("stats")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def stats_command(db_path: str, as_json: bool) -> None:
+    """Counts and sizes for a database."""
+    from .db import database
+    from .store import stats
+
+    if not os.path.exists(db_path):
+        raise click.ClickException(f"no database at {db_path}")
+    app = _app(db_path)
+    with app.app_context(), database.connection_context():
+        figures = stats(app.config["FINGERPRINT_PARAMS"])
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    for key, value in figures.items():
+        click.echo(f"{key:<20} {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""SQLite storage: the models, and the connection's life cycle.
+
+The index lives in the same database as the articles and is written in the
+same transaction, so it can never disagree with them and every worker
+process sees an article as soon as the request that stored it returns. A
+restart rebuilds nothing: opening the file is all it takes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from peewee import (
+    BlobField,
+    CharField,
+    DatabaseProxy,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+    TextField,
+)
+
+__all__ = [
+    "database",
+    "open_database",
+    "init_app",
+    "Outlet",
+    "Article",
+    "ParamsRecord",
+    "ArticleFingerprint",
+    "MODELS",
+    "utc_now",
+]
+
+database = DatabaseProxy()
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    # WAL with synchronous=NORMAL cannot corrupt the database; a power cut
+    # may lose the last transactions, never earlier ones.
+    "synchronous": "normal",
+    "foreign_keys": 1,
+    # Writers from several worker processes wait for each other instead of
+    # failing with "database is locked".
+    "busy_timeout": 30_000,
+    "cache_size": -64_000,
+}
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Outlet(BaseModel):
+    name = CharField(unique=True)
+    created_at = CharField(default=utc_now)
+
+
+class Article(BaseModel):
+    url = TextField(unique=True)  # canonical form, see server.urls
+    outlet = ForeignKeyField(Outlet, backref="articles", on_delete="RESTRICT")
+    title = TextField(null=True)
+    published_at = CharField(null=True, index=True)  # ISO 8601, UTC when a time is known
+    first_seen_at = CharField(default=utc_now)
+    updated_at = CharField(default=utc_now)
+    text = TextField()
+    content_hash = CharField(index=True)  # SHA-256 of the text as stored
+    token_count = IntegerField()
+
+
+class ParamsRecord(BaseModel):
+    """One row per parameter set that has made fingerprints in this database."""
+
+    key = CharField(unique=True)
+    params_json = TextField()
+
+    class Meta:
+        table_name = "fingerprint_params"
+
+
+class ArticleFingerprint(BaseModel):
+    """The fingerprint of an article's current text, with the parameters that made it."""
+
+    article = ForeignKeyField(Article, primary_key=True, backref="fingerprint", on_delete="CASCADE")
+    params = ForeignKeyField(ParamsRecord, on_delete="RESTRICT")
+    shingles = BlobField()
+    spans = BlobField()
+    quoted = BlobField()
+    signature = BlobField()
+    # The first MinHash value: versions of one story nearly always share it,
+    # different stories almost never do. Boilerplate detection counts
+    # distinct keys to tell "many stories" from "many versions of one".
+    sketch_key = IntegerField()
+
+    class Meta:
+        table_name = "fingerprint"
+
+
+MODELS = [Outlet, Article, ParamsRecord, ArticleFingerprint]
+
+# The two index tables are plain SQL: clustered on the hash (WITHOUT ROWID)
+# so a lookup reads one contiguous range, and peewee has no say in that.
+INDEX_TABLES = [
+    """CREATE TABLE IF NOT EXISTS posting (
+        hash INTEGER NOT NULL,
+        outlet_id INTEGER NOT NULL,
+        article_id INTEGER NOT NULL,
+        PRIMARY KEY (hash, outlet_id, article_id)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS band (
+        key INTEGER NOT NULL,
+        article_id INTEGER NOT NULL,
+        PRIMARY KEY (key, article_id)
+    ) WITHOUT ROWID""",
+]
+
+
+def open_database(path: str) -> SqliteDatabase:
+    """Open (creating if needed) the database at ``path`` and bind the models to it."""
+    sqlite = SqliteDatabase(path, pragmas=PRAGMAS, timeout=30)
+    database.initialize(sqlite)
+    with sqlite.connection_context():
+        sqlite.create_tables(MODELS, safe=True)
+        for statement in INDEX_TABLES:
+            sqlite.execute_sql(statement)
+    return sqlite
+
+
+def init_app(app) -> None:
+    """Bind the database named by ``app.config['DATABASE']``; one connection per request."""
+    open_database(app.config["DATABASE"])
+
+    @app.before_request
+    def _connect() -> None:
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _close(_exception) -> None:
+        if not database.is_closed():
+            database.close()

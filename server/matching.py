@@ -1,0 +1,204 @@
+"""Answering "which stored articles carry this text?".
+
+Two indexes propose candidates: the winnowed-shingle postings (any shared run
+of ``params.guaranteed_run`` tokens or more shares a posting, which is how a
+150-word passage inside a long article is found) and the MinHash LSH bands
+(whole-text near-duplicates). Verification in :mod:`fingerprints.verify`
+decides; nothing unverified is returned.
+
+Boilerplate is decided here because it needs the corpus: a passage is set
+aside when most of its winnowed hashes recur in at least
+``BOILERPLATE_MIN_STORIES`` different stories of the match's outlet (or the
+query's), which is what navigation, newsletter prompts, copyright and
+correction lines look like. Counting distinct stories rather than articles
+keeps an outlet's many versions of one story from looking like boilerplate.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from fingerprints import Comparison, Fingerprint, FingerprintParams, VerifyOptions, align, mark_boilerplate, score
+
+from .db import Article, ArticleFingerprint, Outlet, database
+from .store import article_summary, stored_blobs
+
+__all__ = ["MatchSettings", "find_matches", "Match"]
+
+# SQLite's default limit on bound parameters is 32766; stay far below.
+_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    params: FingerprintParams
+    verify: VerifyOptions
+    boilerplate_min_stories: int = 3
+    # Candidates verified per query beyond the requested limit: the index's
+    # ranking is only a hint, verification's is the answer.
+    min_candidates: int = 100
+
+
+@dataclass(frozen=True)
+class Match:
+    article: Article
+    comparison: Comparison
+
+    def to_json(self) -> dict:
+        comparison = self.comparison
+        return {
+            "article": article_summary(self.article),
+            "similarity": round(comparison.similarity, 4),
+            "containment_query": round(comparison.containment_query, 4),
+            "containment_match": round(comparison.containment_match, 4),
+            "relation": comparison.relation,
+            "passages": [passage.to_json() for passage in comparison.passages],
+        }
+
+
+def _chunks(values: list, size: int = _CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _posting_hits(hashes: list[int]) -> Counter:
+    hits: Counter = Counter()
+    for chunk in _chunks(hashes):
+        marks = ",".join("?" * len(chunk))
+        rows = database.execute_sql(f"SELECT article_id FROM posting WHERE hash IN ({marks})", chunk)
+        hits.update(article_id for (article_id,) in rows)
+    return hits
+
+
+def _band_hits(keys: list[int]) -> set[int]:
+    marks = ",".join("?" * len(keys))
+    rows = database.execute_sql(f"SELECT DISTINCT article_id FROM band WHERE key IN ({marks})", keys)
+    return {article_id for (article_id,) in rows}
+
+
+def candidates(query: Fingerprint, wanted: int, exclude: set[int]) -> list[int]:
+    """Article ids worth verifying, most promising first."""
+    winnowed = [int(value) for value in query.winnowed]
+    hits = _posting_hits(winnowed)
+    # One shared posting can be a coincidence; two rarely are. Very short
+    # texts have only one or two winnowed hashes, so one must do.
+    needed = 1 if len(winnowed) <= 3 else 2
+    proposed = {article_id: count for article_id, count in hits.items() if count >= needed}
+    for article_id in _band_hits(query.band_keys):
+        proposed.setdefault(article_id, needed)
+    for article_id in exclude:
+        proposed.pop(article_id, None)
+    ranked = sorted(proposed, key=lambda article_id: (-proposed[article_id], article_id))
+    return ranked[:wanted]
+
+
+def _load_fingerprints(article_ids: list[int], params: FingerprintParams, params_row: int) -> dict[int, Fingerprint]:
+    loaded = {}
+    for chunk in _chunks(article_ids):
+        query = ArticleFingerprint.select().where(
+            ArticleFingerprint.article.in_(chunk) & (ArticleFingerprint.params == params_row)
+        )
+        for row in query:
+            loaded[row.article_id] = Fingerprint.from_blobs(params, stored_blobs(row))
+    return loaded
+
+
+def _boilerplate_pairs(hashes: list[int], outlet_ids: set[int], min_stories: int) -> set[tuple[int, int]]:
+    """(hash, outlet) pairs where the hash recurs across ``min_stories`` stories of that outlet."""
+    if not hashes or not outlet_ids:
+        return set()
+    frequent: list[tuple[int, int]] = []
+    outlets = sorted(outlet_ids)
+    outlet_marks = ",".join("?" * len(outlets))
+    for chunk in _chunks(hashes, _CHUNK - len(outlets)):
+        marks = ",".join("?" * len(chunk))
+        rows = database.execute_sql(
+            f"SELECT hash, outlet_id FROM posting WHERE hash IN ({marks}) AND outlet_id IN ({outlet_marks}) "
+            "GROUP BY hash, outlet_id HAVING COUNT(*) >= ?",
+            [*chunk, *outlets, min_stories],
+        )
+        frequent.extend(rows)
+    pairs = set()
+    for hash_value, outlet_id in frequent:
+        (stories,) = database.execute_sql(
+            "SELECT COUNT(DISTINCT f.sketch_key) FROM posting p JOIN fingerprint f ON f.article_id = p.article_id "
+            "WHERE p.hash = ? AND p.outlet_id = ?",
+            [hash_value, outlet_id],
+        ).fetchone()
+        if stories >= min_stories:
+            pairs.add((hash_value, outlet_id))
+    return pairs
+
+
+def find_matches(
+    query: Fingerprint,
+    settings: MatchSettings,
+    params_row: int,
+    *,
+    limit: int,
+    exclude_ids: set[int] = frozenset(),
+    exclude_url: str | None = None,
+    query_outlet: str | None = None,
+) -> list[Match]:
+    """Verified matches for ``query``, highest containment of the query first."""
+    size = settings.params.shingle_size
+    if exclude_url is not None:
+        same = Article.get_or_none(Article.url == exclude_url)
+        if same is not None:
+            exclude_ids = {*exclude_ids, same.id}
+    ids = candidates(query, max(settings.min_candidates, 4 * limit), set(exclude_ids))
+    if not ids:
+        return []
+    prints = _load_fingerprints(ids, settings.params, params_row)
+    articles = {article.id: article for article in Article.select().where(Article.id.in_(list(prints)))}
+
+    aligned: dict[int, list] = {}
+    for article_id, print_ in prints.items():
+        passages = align(query, print_, settings.verify)
+        if passages:
+            aligned[article_id] = passages
+    if not aligned:
+        return []
+
+    winnowed = query.winnowed
+    passage_hashes: dict[tuple[int, int], np.ndarray] = {}
+    for article_id, passages in aligned.items():
+        for index, passage in enumerate(passages):
+            inside = query.shingles[passage.query_shingles(size)]
+            passage_hashes[(article_id, index)] = np.intersect1d(inside, winnowed)
+    every_hash = sorted({int(value) for values in passage_hashes.values() for value in values})
+    query_outlet_id = None
+    if query_outlet is not None:
+        outlet = Outlet.get_or_none(Outlet.name == query_outlet)
+        query_outlet_id = outlet.id if outlet is not None else None
+    outlet_ids = {articles[article_id].outlet_id for article_id in aligned}
+    if query_outlet_id is not None:
+        outlet_ids.add(query_outlet_id)
+    boilerplate = _boilerplate_pairs(every_hash, outlet_ids, settings.boilerplate_min_stories)
+
+    matches = []
+    for article_id, passages in aligned.items():
+        article = articles[article_id]
+        judged_outlets = {article.outlet_id, query_outlet_id} - {None}
+        flags = []
+        for index in range(len(passages)):
+            values = passage_hashes[(article_id, index)]
+            repeated = sum(
+                1 for value in values if any((int(value), outlet) in boilerplate for outlet in judged_outlets)
+            )
+            flags.append(len(values) > 0 and repeated * 2 >= len(values))
+        comparison = score(query, prints[article_id], mark_boilerplate(passages, flags), settings.verify)
+        if comparison.verified:
+            matches.append(Match(article, comparison))
+    matches.sort(
+        key=lambda match: (
+            -match.comparison.containment_query,
+            -match.comparison.similarity,
+            match.article.published_at or "9999",
+            match.article.id,
+        )
+    )
+    return matches[:limit]
