@@ -40,6 +40,11 @@ class Fingerprint:
         return len(self.token_starts)
 
     @property
+    def shingle_width(self) -> int:
+        """Tokens per shingle: the parameter, or all the tokens of a shorter text."""
+        return min(self.params.shingle_size, self.token_count)
+
+    @property
     def band_keys(self) -> list[int]:
         return band_keys(self.signature, self.params)
 

@@ -83,14 +83,14 @@ def _complex_regions(decoded: str) -> list[tuple[int, int]]:
     length = len(decoded)
     for found in _NON_ASCII_RE.finditer(decoded):
         start, end = found.span()
-        if regions and start < regions[-1][1]:
-            continue
-        while start > 0 and not decoded[start - 1].isspace():
-            start -= 1
-            if regions and start <= regions[-1][1]:
-                start = regions[-1][0]
-                regions.pop()
-                break
+        if regions and start <= regions[-1][1]:
+            start = regions.pop()[0]
+        else:
+            while start > 0 and not decoded[start - 1].isspace():
+                start -= 1
+                if regions and start <= regions[-1][1]:
+                    start = regions.pop()[0]
+                    break
         while end < length and not decoded[end].isspace():
             end += 1
         regions.append((start, end))

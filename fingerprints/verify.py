@@ -62,8 +62,12 @@ class Passage:
     quoted: bool = False
     boilerplate: bool = False
 
-    def query_shingles(self, shingle_size: int) -> slice:
-        return slice(self.query_first_token, self.query_first_token + self.tokens - shingle_size + 1)
+    def query_shingles(self, shingle_width: int) -> slice:
+        """The query's shingles inside this passage, for shingles of ``shingle_width`` tokens."""
+        return slice(self.query_first_token, self.query_first_token + self.tokens - shingle_width + 1)
+
+    def match_shingles(self, shingle_width: int) -> slice:
+        return slice(self.match_first_token, self.match_first_token + self.tokens - shingle_width + 1)
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -177,7 +181,6 @@ def score(
     shingle sets counting only shingles in shared passages as common, so that
     stray coincidental shingles never inflate a score.
     """
-    size = query.params.shingle_size
     kept = [passage for passage in passages if not passage.boilerplate]
     boilerplate = [passage for passage in passages if passage.boilerplate]
 
@@ -185,12 +188,10 @@ def score(
         pieces = [values[span] for span in spans]
         return np.unique(np.concatenate(pieces)) if pieces else np.zeros(0, dtype=values.dtype)
 
-    def match_span(passage: Passage) -> slice:
-        return slice(passage.match_first_token, passage.match_first_token + passage.tokens - size + 1)
-
-    shared = distinct(query.shingles, [p.query_shingles(size) for p in kept])
-    query_boiler = distinct(query.shingles, [p.query_shingles(size) for p in boilerplate])
-    match_boiler = distinct(match.shingles, [match_span(p) for p in boilerplate])
+    query_width, match_width = query.shingle_width, match.shingle_width
+    shared = distinct(query.shingles, [p.query_shingles(query_width) for p in kept])
+    query_boiler = distinct(query.shingles, [p.query_shingles(query_width) for p in boilerplate])
+    match_boiler = distinct(match.shingles, [p.match_shingles(match_width) for p in boilerplate])
     query_set = np.setdiff1d(np.unique(query.shingles), query_boiler, assume_unique=True)
     match_set = np.setdiff1d(np.unique(match.shingles), match_boiler, assume_unique=True)
     common = len(shared)

@@ -144,7 +144,6 @@ def find_matches(
     query_outlet: str | None = None,
 ) -> list[Match]:
     """Verified matches for ``query``, highest containment of the query first."""
-    size = settings.params.shingle_size
     if exclude_url is not None:
         same = Article.get_or_none(Article.url == exclude_url)
         if same is not None:
@@ -167,7 +166,7 @@ def find_matches(
     passage_hashes: dict[tuple[int, int], np.ndarray] = {}
     for article_id, passages in aligned.items():
         for index, passage in enumerate(passages):
-            inside = query.shingles[passage.query_shingles(size)]
+            inside = query.shingles[passage.query_shingles(query.shingle_width)]
             passage_hashes[(article_id, index)] = np.intersect1d(inside, winnowed)
     every_hash = sorted({int(value) for values in passage_hashes.values() for value in values})
     query_outlet_id = None

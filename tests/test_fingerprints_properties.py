@@ -1,0 +1,121 @@
+"""Property tests: the fast paths agree with slow, obviously-correct references."""
+
+from __future__ import annotations
+
+import numpy as np
+import xxhash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fingerprints import DEFAULT_PARAMS, canonical, compare, fingerprint, normalize, tokenize, tokenize_reference
+from fingerprints.shingles import shingle_hashes, shingle_hashes_reference, token_hashes, winnow
+from fingerprints.signature import minhash, minhash_reference
+
+# Text that looks like scraped news: words, punctuation, the usual Unicode
+# variants, entities, and the characters used to dodge matching.
+_PIECES = st.sampled_from(
+    [
+        "the", "Minister", "said", "café", "Ünïcode", "naïve", "e\u0301", "\u00a0", "\u200b", "\u00ad", "&amp;",
+        "&quot;", "&#8220;", "\u201c", "\u201d", "\u2019", "\u2014", "\u2013", "-", ",", ".", " ", "  ", "\n",
+        "\n\n", "\t", "中文", "東京都", "ภาษาไทย", "ﬁnance", "Ｆｕｌｌ", "5㎏", "½", "١٢٣", "עברית", "x²",
+        "İstanbul", "ß", "Straße", "ΣΊΣΥΦΟΣ", "\U0001f600", "_", "'", '"', "(AFP)", "A.P.", "U.S.",
+    ]
+)
+news_like = st.lists(st.one_of(_PIECES, st.text(max_size=6)), max_size=40).map("".join)
+
+
+@given(news_like)
+@settings(max_examples=400, deadline=None)
+def test_fast_tokenizer_agrees_with_reference(text):
+    fast = tokenize(text)
+    slow = tokenize_reference(text)
+    assert fast.words == slow.words
+    assert fast.starts.tolist() == slow.starts.tolist()
+    assert fast.ends.tolist() == slow.ends.tolist()
+
+
+@given(news_like)
+@settings(max_examples=200, deadline=None)
+def test_token_spans_point_at_the_token(text):
+    tokens = tokenize(text)
+    for word, start, end in zip(tokens.words, tokens.starts, tokens.ends, strict=True):
+        assert 0 <= start < end <= len(text)
+        # Re-tokenising the span gives back the token (or it, split no further).
+        assert word in canonical(text[start:end]).split(" ")
+
+
+@given(news_like)
+@settings(max_examples=200, deadline=None)
+def test_normalize_offsets_stay_in_the_original(text):
+    normalized = normalize(text)
+    assert len(normalized.starts) == len(normalized.text) == len(normalized.ends)
+    for start, end in zip(normalized.starts, normalized.ends, strict=True):
+        assert 0 <= start < end <= len(text)
+    assert "  " not in normalized.text
+    assert normalized.text == normalized.text.strip()
+
+
+def test_normalize_folds_the_variants_scrapers_produce():
+    assert normalize("\u201cQuoted\u201d \u2014 it\u2019s &amp; Ｆｕｌｌ\u00a0\u00a0width").text == '"quoted" - it\'s & full width'
+    assert normalize("caf\u00e9") .text == normalize("cafe\u0301").text == "cafe"
+    assert normalize("co\u200bpy\u00adright").text == "copyright"
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**32 - 1), max_size=60), st.integers(1, 7))
+def test_vectorised_shingles_agree_with_reference(values, size):
+    hashes = np.asarray(values, dtype=np.uint32)
+    assert shingle_hashes(hashes, size).tolist() == shingle_hashes_reference(hashes, size).tolist()
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**32 - 1), min_size=1, max_size=200))
+@settings(max_examples=50, deadline=None)
+def test_batch_minhash_agrees_with_one_update_at_a_time(values):
+    shingles = np.asarray(values, dtype=np.uint32)
+    assert minhash(shingles, DEFAULT_PARAMS).hashvalues.tolist() == minhash_reference(
+        shingles, DEFAULT_PARAMS
+    ).hashvalues.tolist()
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**32 - 1), min_size=1, max_size=120), st.integers(1, 20))
+def test_winnowing_keeps_the_minimum_of_every_window(values, window):
+    shingles = np.asarray(values, dtype=np.uint32)
+    selected = set(winnow(shingles, window).tolist())
+    for start in range(max(1, len(values) - window + 1)):
+        assert min(values[start : start + window]) in selected
+    assert selected <= set(values)
+
+
+words = st.sampled_from(
+    "port harbour council water pumps winter station engineer said would spend million residents the a of "
+    "to in and ferry quay bills rise discount scheme survey pipes network leakage".split()
+)
+word_texts = st.lists(words, min_size=1, max_size=80).map(" ".join)
+
+
+@given(word_texts)
+@settings(max_examples=100, deadline=None)
+def test_identical_texts_have_similarity_one(text):
+    comparison = compare(fingerprint(text), fingerprint(text))
+    assert comparison.similarity == 1.0
+    assert comparison.containment_query == comparison.containment_match == 1.0
+    assert comparison.relation == "duplicate"
+
+
+@given(word_texts, word_texts, word_texts, st.sampled_from(["", "\n\n", " \u2014 ", "&amp; "]))
+@settings(max_examples=150, deadline=None)
+def test_passage_offsets_point_at_equal_normalised_text(prefix, shared, suffix, glue):
+    query = f"{prefix}{glue}{shared}. {suffix}"
+    match = f"{suffix.upper()} {shared.title()}{glue}{prefix[::-1]}"
+    comparison = compare(fingerprint(query), fingerprint(match))
+    for passage in comparison.passages:
+        assert canonical(query[passage.query_start : passage.query_end]) == canonical(
+            match[passage.match_start : passage.match_end]
+        )
+        assert passage.query_end > passage.query_start and passage.match_end > passage.match_start
+
+
+def test_token_hashes_are_stable_across_processes():
+    # Python's own hash() is salted per process; stored fingerprints must not
+    # be. xxh32 of the UTF-8 bytes with the parameter seed is the definition.
+    assert int(token_hashes(["wiretrace"], 1)[0]) == xxhash.xxh32_intdigest(b"wiretrace", 1)
+    assert int(token_hashes(["wiretrace"], 2)[0]) == xxhash.xxh32_intdigest(b"wiretrace", 2)

@@ -1,0 +1,119 @@
+"""Verification decides: copies, partial reuse, quotations, scraped furniture."""
+
+from __future__ import annotations
+
+from fingerprints import canonical, compare, fingerprint, mark_boilerplate, score
+from fingerprints.verify import align
+from tests.texts import (
+    BOILERPLATE_FOOTER,
+    FURNITURE,
+    INDEPENDENT_STORY,
+    QUOTATION,
+    UNRELATED_STORY,
+    WIRE_PARAGRAPHS,
+    WIRE_STORY,
+)
+
+
+def test_a_trimmed_copy_with_a_new_lede_is_contained_in_the_original():
+    copy = "A fresh opening paragraph written by the republishing site itself.\n\n" + "\n\n".join(
+        WIRE_PARAGRAPHS[1:6]
+    )
+    comparison = compare(fingerprint(copy), fingerprint(WIRE_STORY))
+    assert comparison.verified
+    assert comparison.relation == "contained_in"
+    assert comparison.containment_query > 0.8
+    assert 0.5 < comparison.containment_match < 0.8
+    for passage in comparison.passages:
+        assert canonical(copy[passage.query_start : passage.query_end]) == canonical(
+            WIRE_STORY[passage.match_start : passage.match_end]
+        )
+
+
+def test_a_wire_passage_inside_a_long_article_is_found_with_its_offsets():
+    passage_text = WIRE_PARAGRAPHS[3] + "\n\n" + WIRE_PARAGRAPHS[4]
+    long_article = "\n\n".join([UNRELATED_STORY, INDEPENDENT_STORY, passage_text, UNRELATED_STORY.upper()])
+    comparison = compare(fingerprint(long_article), fingerprint(WIRE_STORY))
+    assert comparison.verified
+    assert comparison.relation == "partial"
+    start = long_article.index(passage_text)
+    covered = sum(p.query_end - p.query_start for p in comparison.passages)
+    assert covered >= 0.95 * len(passage_text)
+    assert all(start <= p.query_start and p.query_end <= start + len(passage_text) for p in comparison.passages)
+
+
+def test_typography_and_entities_do_not_hide_a_copy():
+    styled = (
+        WIRE_STORY.replace('"', "\u201c", 1)
+        .replace(" - ", " \u2014 ")
+        .replace(" ", "\u00a0", 30)
+        .replace("'", "&#8217;")
+        .replace("Dunstan", "D\u200bunstan")
+    )
+    comparison = compare(fingerprint(styled), fingerprint(WIRE_STORY))
+    assert comparison.relation == "duplicate"
+    assert comparison.similarity > 0.95
+
+
+def test_light_copy_editing_leaves_a_verified_copy_with_several_passages():
+    edited = WIRE_STORY.replace("said", "stated").replace("three percent", "3%").replace("spring", "Spring")
+    comparison = compare(fingerprint(edited), fingerprint(WIRE_STORY))
+    assert comparison.verified
+    assert len(comparison.passages) > 3
+    assert comparison.containment_query > 0.5
+
+
+def test_the_same_event_written_independently_is_not_a_copy():
+    comparison = compare(fingerprint(INDEPENDENT_STORY), fingerprint(WIRE_STORY))
+    assert not comparison.verified
+
+
+def test_unrelated_stories_share_nothing():
+    comparison = compare(fingerprint(UNRELATED_STORY), fingerprint(WIRE_STORY))
+    assert not comparison.verified
+    assert comparison.passages == []
+
+
+def test_a_shared_quotation_is_not_reuse():
+    first = UNRELATED_STORY + "\n\n" + QUOTATION
+    second = INDEPENDENT_STORY + "\n\nAsked about the talks, " + QUOTATION
+    comparison = compare(fingerprint(first), fingerprint(second))
+    assert comparison.passages, "the quotation itself is shared text"
+    assert all(p.quoted for p in comparison.passages)
+    assert not comparison.verified
+
+
+def test_the_same_words_outside_quotation_marks_are_reuse():
+    unquoted = QUOTATION.replace('"', "")
+    first = UNRELATED_STORY + "\n\n" + unquoted
+    second = INDEPENDENT_STORY + "\n\n" + unquoted
+    assert compare(fingerprint(first), fingerprint(second)).verified
+
+
+def test_boilerplate_passages_are_neither_evidence_nor_score():
+    first = UNRELATED_STORY + "\n\n" + BOILERPLATE_FOOTER
+    second = INDEPENDENT_STORY + "\n\n" + BOILERPLATE_FOOTER
+    query, match = fingerprint(first), fingerprint(second)
+    passages = align(query, match)
+    assert passages and compare(query, match).verified  # without corpus knowledge it looks like reuse
+    judged = score(query, match, mark_boilerplate(passages, [True] * len(passages)))
+    assert not judged.verified
+    assert judged.passages == []
+    assert judged.containment_query == 0.0
+
+
+def test_scraped_furniture_around_a_copy_does_not_hide_it():
+    # That furniture shared by one outlet's pages does not create a match
+    # needs the corpus: see tests/test_api.py.
+    scraped_copy = FURNITURE + "\n\n" + WIRE_STORY + "\n\n" + FURNITURE
+    comparison = compare(fingerprint(scraped_copy), fingerprint(WIRE_STORY))
+    assert comparison.verified and comparison.containment_match > 0.95
+    assert comparison.relation == "contains"
+
+
+def test_chinese_text_matches_by_character_ngrams():
+    text = "港口城市水务局周二表示，将投入四千八百万克朗更换城市最古老的泵站，此前三个冬天内两次故障导致北部地区停水数日。" * 2
+    copy = "本报讯 " + text[:60]
+    comparison = compare(fingerprint(copy), fingerprint(text))
+    assert comparison.verified
+    assert comparison.containment_query > 0.8
