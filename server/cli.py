@@ -230,5 +230,25 @@ def stats_command(db_path: str, as_json: bool) -> None:
         click.echo(f"{key:<20} {value}")
 
 
+@main.command("reindex")
+@db_option
+@click.option("--all", "everything", is_flag=True, help="Rebuild every fingerprint, not only stale ones.")
+def reindex_command(db_path: str, everything: bool) -> None:
+    """Rebuild fingerprints and index rows from the stored texts.
+
+    Needed only after the fingerprint parameters change; the rebuild is
+    deterministic, so running it twice changes nothing.
+    """
+    from .db import database
+    from .store import reindex
+
+    if not os.path.exists(db_path):
+        raise click.ClickException(f"no database at {db_path}")
+    app = _app(db_path)
+    with app.app_context(), database.connection_context():
+        count = reindex(app.config["FINGERPRINT_PARAMS"], everything=everything)
+    click.echo(f"re-fingerprinted {count} articles")
+
+
 if __name__ == "__main__":
     main()

@@ -201,3 +201,28 @@ def stats(params: FingerprintParams) -> dict:
         "published_from": first,
         "published_to": last,
     }
+
+
+def reindex(params: FingerprintParams, *, everything: bool = False, batch_size: int = 500) -> int:
+    """Fingerprint again every article whose fingerprint was made with other parameters (or all).
+
+    A deterministic rebuild from the stored texts: run it after changing the
+    fingerprint parameters. Returns how many articles were re-fingerprinted.
+    """
+    params_row = params_id(params)
+    done = 0
+    last_id = 0
+    while True:
+        articles = list(Article.select().where(Article.id > last_id).order_by(Article.id).limit(batch_size))
+        if not articles:
+            return done
+        last_id = articles[-1].id
+        stale = [a for a in articles if everything or not _has_params(a.id, params_row)]
+        prints = [fingerprint(a.text, params) for a in stale]
+        with database.atomic():
+            connection = database.connection()
+            for article, print_ in zip(stale, prints, strict=True):
+                _remove_from_index(connection, article)
+                _store_fingerprint(article.id, params_row, print_)
+                _add_to_index(connection, article.id, article.outlet_id, print_)
+        done += len(stale)

@@ -1,0 +1,102 @@
+"""The wiretrace command, invoked as a user invokes it and read from its output."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from click.testing import CliRunner
+
+from server.cli import main
+from tests.texts import UNRELATED_STORY, WIRE_PARAGRAPHS, WIRE_STORY
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def write_jsonl(path, lines):
+    path.write_bytes(b"\n".join(line if isinstance(line, bytes) else line.encode() for line in lines) + b"\n")
+    return str(path)
+
+
+def good(url, text, **extra):
+    return json.dumps({"url": url, "text": text, **extra})
+
+
+def test_ingest_reports_bad_lines_by_number_and_keeps_the_good_ones(tmp_path, db_path):
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            good("https://wire.example/1", WIRE_STORY, title="Pumps", published_at="2026-03-01"),
+            "{not json",
+            good("ftp://wire.example/2", WIRE_STORY),
+            b'{"url": "https://x.example/3", "text": "caf\xe9"}',
+            "",
+            good("https://copy.example/4", "\n\n".join(WIRE_PARAGRAPHS[:5])),
+            good("https://sport.example/5", UNRELATED_STORY),
+            good("https://x.example/6", "  "),
+        ],
+    )
+    result = CliRunner().invoke(main, ["ingest", source, "--db", db_path, "--quiet"])
+    assert result.exit_code == 1
+    assert "ingested 3 articles: 3 created, 0 updated, 0 unchanged; 4 lines skipped" in result.output
+    for expected in (
+        "line 2: not valid JSON",
+        "line 3: 'url' must be an http or https URL",
+        "line 4: invalid UTF-8",
+        "line 8: 'text' must not be empty",
+    ):
+        assert expected in result.output
+    again = CliRunner().invoke(main, ["ingest", source, "--db", db_path, "--quiet"])
+    assert "0 created, 0 updated, 3 unchanged" in again.output
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM article").fetchone()[0] == 3
+
+
+def test_ingest_from_standard_input_with_batches(db_path):
+    lines = "\n".join(good(f"https://wire.example/{n}", f"{WIRE_STORY} Update number {n}.") for n in range(7))
+    result = run("ingest", "-", "--db", db_path, "--batch-size", "3", "--quiet", input=lines)
+    assert result.exit_code == 0, result.output
+    assert "ingested 7 articles: 7 created" in result.output
+
+
+def test_match_prints_a_table_and_json(tmp_path, db_path):
+    source = write_jsonl(
+        tmp_path / "in.jsonl", [good("https://wire.example/1", WIRE_STORY, title="Pumps to be replaced")]
+    )
+    run("ingest", source, "--db", db_path, "--quiet")
+    query = tmp_path / "query.txt"
+    query.write_text("\n\n".join(WIRE_PARAGRAPHS[2:6]), encoding="utf-8")
+    table = run("match", str(query), "--db", db_path)
+    assert table.exit_code == 0
+    assert "contained_in" in table.output and "wire.example" in table.output and "Pumps to be replaced" in table.output
+    as_json = json.loads(run("match", str(query), "--db", db_path, "--json").output)
+    assert as_json["ok"] is True and as_json["matches"][0]["containment_query"] == 1.0
+    excluded = run("match", str(query), "--db", db_path, "--url", "https://wire.example/1")
+    assert "no matches" in excluded.output
+
+
+def test_match_errors_exit_non_zero(tmp_path, db_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("...", encoding="utf-8")
+    result = CliRunner().invoke(main, ["match", str(empty), "--db", db_path])
+    assert result.exit_code != 0 and "no words" in result.output
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\xff\xfe\xfa")
+    result = CliRunner().invoke(main, ["match", str(binary), "--db", db_path])
+    assert result.exit_code != 0 and "not valid UTF-8" in result.output
+
+
+def test_stats_and_reindex(tmp_path, db_path):
+    missing = CliRunner().invoke(main, ["stats", "--db", str(tmp_path / "missing.db")])
+    assert missing.exit_code != 0 and "no database" in missing.output
+    source = write_jsonl(tmp_path / "in.jsonl", [good("https://wire.example/1", WIRE_STORY)])
+    run("ingest", source, "--db", db_path, "--quiet")
+    figures = json.loads(run("stats", "--db", db_path, "--json").output)
+    assert figures["articles"] == 1 and figures["outlets"] == 1
+    assert "re-fingerprinted 0 articles" in run("reindex", "--db", db_path).output
+    assert "re-fingerprinted 1 articles" in run("reindex", "--db", db_path, "--all").output
+    query = tmp_path / "q.txt"
+    query.write_text(WIRE_STORY, encoding="utf-8")
+    assert "duplicate" in run("match", str(query), "--db", db_path).output
