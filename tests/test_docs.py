@@ -1,0 +1,53 @@
+"""The README documents every route, CLI command, option and setting (sqlite-utils' habit)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from server import create_app
+from server.cli import main
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def api_routes():
+    app = create_app({"DATABASE": ":memory:"})
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, re.sub(r"<(?:\w+:)?\w*id>", "<id>", rule.rule)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(set(api_routes())))
+def test_every_api_route_is_documented(method, path):
+    assert f"`{method} {path}" in README
+
+
+@pytest.mark.parametrize("name", sorted(main.commands))
+def test_every_cli_command_and_option_is_documented(name):
+    assert f"`wiretrace {name}" in README
+    for parameter in main.commands[name].params:
+        for option in parameter.opts:
+            if option.startswith("--"):
+                assert option in README, f"{name} {option}"
+
+
+@pytest.mark.parametrize("variable", ["WIRETRACE_DB", "WIRETRACE_API_KEY", "WIRETRACE_MAX_TEXT_BYTES",
+                                      "WIRETRACE_BOILERPLATE_MIN_STORIES"])
+def test_every_setting_is_documented(variable):
+    assert variable in README
+    assert variable in (Path(__file__).resolve().parents[1] / "server" / "__init__.py").read_text() + (
+        Path(__file__).resolve().parents[1] / "server" / "cli.py"
+    ).read_text()
+
+
+def test_every_fingerprint_parameter_is_documented():
+    from dataclasses import fields
+
+    from fingerprints import FingerprintParams
+
+    for field in fields(FingerprintParams):
+        assert f"`{field.name}`" in README
