@@ -27,6 +27,9 @@ CORPUS = {
 }
 
 
+DEMO_DB: dict[str, str] = {}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -46,6 +49,7 @@ def call(base, path, body=None):
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
     db = tmp_path_factory.mktemp("demo") / "demo.db"
+    DEMO_DB["path"] = str(db)
     port = free_port()
     log = (db.parent / "server.log").open("wb")
     wiretrace = Path(sys.executable).with_name("wiretrace")
@@ -121,3 +125,19 @@ def test_demo_pages_are_served(demo_server):
     assert first["text"].split("\n\n")[0][:40].replace("&", "&amp;").replace('"', "&#34;")[:20] in page
     status, body = call(demo_server, "/demo/999")
     assert status == 404
+
+
+def test_another_process_sees_an_article_as_soon_as_its_ingest_returns(demo_server, tmp_path):
+    story = CORPUS[EXPECTED["stories"][0]["origin"]]["text"]
+    reprint = "A reprint with a short new introduction of our own.\n\n" + story
+    status, body = call(demo_server, "/api/v1/articles", {"url": "https://reprints.example/1", "text": reprint})
+    assert status == 201 and body["articles"][0]["status"] == "created"
+    query = tmp_path / "query.txt"
+    query.write_text(story, encoding="utf-8")
+    wiretrace = Path(sys.executable).with_name("wiretrace")
+    result = subprocess.run(
+        [str(wiretrace), "match", str(query), "--db", DEMO_DB["path"], "--json", "--limit", "50"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    urls = {match["article"]["url"] for match in json.loads(result.stdout)["matches"]}
+    assert "https://reprints.example/1" in urls
