@@ -2,6 +2,7 @@
 
 Pure Python on purpose: no project imports, so the corpus can be checked on its own.
 """
+
 import json
 from datetime import datetime
 from pathlib import Path

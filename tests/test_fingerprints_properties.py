@@ -15,10 +15,53 @@ from fingerprints.signature import minhash, minhash_reference
 # variants, entities, and the characters used to dodge matching.
 _PIECES = st.sampled_from(
     [
-        "the", "Minister", "said", "café", "Ünïcode", "naïve", "e\u0301", "\u00a0", "\u200b", "\u00ad", "&amp;",
-        "&quot;", "&#8220;", "\u201c", "\u201d", "\u2019", "\u2014", "\u2013", "-", ",", ".", " ", "  ", "\n",
-        "\n\n", "\t", "中文", "東京都", "ภาษาไทย", "ﬁnance", "Ｆｕｌｌ", "5㎏", "½", "١٢٣", "עברית", "x²",
-        "İstanbul", "ß", "Straße", "ΣΊΣΥΦΟΣ", "\U0001f600", "_", "'", '"', "(AFP)", "A.P.", "U.S.",
+        "the",
+        "Minister",
+        "said",
+        "café",
+        "Ünïcode",
+        "naïve",
+        "e\u0301",
+        "\u00a0",
+        "\u200b",
+        "\u00ad",
+        "&amp;",
+        "&quot;",
+        "&#8220;",
+        "\u201c",
+        "\u201d",
+        "\u2019",
+        "\u2014",
+        "\u2013",
+        "-",
+        ",",
+        ".",
+        " ",
+        "  ",
+        "\n",
+        "\n\n",
+        "\t",
+        "中文",
+        "東京都",
+        "ภาษาไทย",
+        "ﬁnance",
+        "Ｆｕｌｌ",
+        "5㎏",
+        "½",
+        "١٢٣",
+        "עברית",
+        "x²",
+        "İstanbul",
+        "ß",
+        "Straße",
+        "ΣΊΣΥΦΟΣ",
+        "\U0001f600",
+        "_",
+        "'",
+        '"',
+        "(AFP)",
+        "A.P.",
+        "U.S.",
     ]
 )
 news_like = st.lists(st.one_of(_PIECES, st.text(max_size=6)), max_size=40).map("".join)
@@ -56,8 +99,11 @@ def test_normalize_offsets_stay_in_the_original(text):
 
 
 def test_normalize_folds_the_variants_scrapers_produce():
-    assert normalize("\u201cQuoted\u201d \u2014 it\u2019s &amp; Ｆｕｌｌ\u00a0\u00a0width").text == '"quoted" - it\'s & full width'
-    assert normalize("caf\u00e9") .text == normalize("cafe\u0301").text == "cafe"
+    assert (
+        normalize("\u201cQuoted\u201d \u2014 it\u2019s &amp; Ｆｕｌｌ\u00a0\u00a0width").text
+        == '"quoted" - it\'s & full width'
+    )
+    assert normalize("caf\u00e9").text == normalize("cafe\u0301").text == "cafe"
     assert normalize("co\u200bpy\u00adright").text == "copyright"
 
 
@@ -71,9 +117,10 @@ def test_vectorised_shingles_agree_with_reference(values, size):
 @settings(max_examples=50, deadline=None)
 def test_batch_minhash_agrees_with_one_update_at_a_time(values):
     shingles = np.asarray(values, dtype=np.uint32)
-    assert minhash(shingles, DEFAULT_PARAMS).hashvalues.tolist() == minhash_reference(
-        shingles, DEFAULT_PARAMS
-    ).hashvalues.tolist()
+    assert (
+        minhash(shingles, DEFAULT_PARAMS).hashvalues.tolist()
+        == minhash_reference(shingles, DEFAULT_PARAMS).hashvalues.tolist()
+    )
 
 
 @given(st.lists(st.integers(min_value=0, max_value=2**32 - 1), min_size=1, max_size=120), st.integers(1, 20))
@@ -86,8 +133,37 @@ def test_winnowing_keeps_the_minimum_of_every_window(values, window):
 
 
 words = st.sampled_from(
-    "port harbour council water pumps winter station engineer said would spend million residents the a of "
-    "to in and ferry quay bills rise discount scheme survey pipes network leakage".split()
+    [
+        "port",
+        "harbour",
+        "council",
+        "water",
+        "pumps",
+        "winter",
+        "station",
+        "engineer",
+        "said",
+        "would",
+        "spend",
+        "million",
+        "residents",
+        "the",
+        "a",
+        "of",
+        "to",
+        "in",
+        "and",
+        "ferry",
+        "quay",
+        "bills",
+        "rise",
+        "discount",
+        "scheme",
+        "survey",
+        "pipes",
+        "network",
+        "leakage",
+    ]
 )
 word_texts = st.lists(words, min_size=1, max_size=80).map(" ".join)
 

@@ -6,8 +6,8 @@ WIRE_PARAGRAPHS = [
     "three winters left the northern districts without running water for days.",
     "The new station, to be built on reclaimed land beside the ferry terminal, is due to open in the spring "
     "of 2029, the authority's chief engineer, Mirela Dunstan, told reporters at a briefing in the harbour office.",
-    "\"We have patched the old pumps for as long as anyone could reasonably expect, and the winter of the "
-    "burst mains showed that patching is no longer a plan,\" Dunstan said, standing beside a cracked valve "
+    '"We have patched the old pumps for as long as anyone could reasonably expect, and the winter of the '
+    'burst mains showed that patching is no longer a plan," Dunstan said, standing beside a cracked valve '
     "housing that the utility has put on display in its lobby.",
     "Residents of the northern districts have campaigned for a replacement since the first failure, when "
     "frozen pipes split under the old station's floor and crews took four days to restore pressure to "
@@ -61,7 +61,7 @@ INDEPENDENT_STORY = "\n\n".join(
 )
 
 QUOTATION = (
-    "\"We will not accept any settlement that leaves the fishing communities of the northern coast worse off "
+    '"We will not accept any settlement that leaves the fishing communities of the northern coast worse off '
     "than they were before the quotas were introduced, and we will say so at every meeting until the "
     "ministry listens,\" the federation's chair said."
 )
