@@ -12,16 +12,21 @@ import html
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-__all__ = ["NewsSite", "article_page", "FURNITURE_PHRASES"]
+__all__ = ["NewsSite", "article_page", "demo_pages", "FURNITURE_PHRASES", "ASTRAL_PARAGRAPH"]
 
 # Phrases that only occur in the furniture: none of them may reach the server.
 FURNITURE_PHRASES = [
     "We use cookies",
     "Subscribe to the morning briefing",
     "Most read",
-    "All rights reserved",
+    "The Loopback Ledger",
     "Advertisement",
 ]
+
+
+# A paragraph with astral characters (two UTF-16 units each in JavaScript, one code point in
+# Python), put before the copied passages: the highlight is exact only if offsets are converted.
+ASTRAL_PARAGRAPH = "\U0001f6a2 Live coverage \U0001d54f continues below \U0001f4f0."
 
 
 def _paragraph(text: str, index: int) -> str:
@@ -95,6 +100,40 @@ def article_page(
 """
 
 
+def demo_pages(corpus: dict[str, dict], stories: dict[str, dict]) -> dict[str, str]:
+    """The test pages, path -> HTML, from the demo corpus (url -> record) and its stories.
+
+    - /port-strike.html: the copy of the port strike story the tests leave out of the database;
+    - /short.html: a news page whose article has too few words to check;
+    - /football.html: a copy of the story that a hostile-titled article also copies.
+    """
+    from e2e_support import PAGE_ARTICLE, XSS_STORY
+
+    related = [record["title"] for record in list(corpus.values())[6:10]]
+    page = corpus[PAGE_ARTICLE]
+    paragraphs = page["text"].split("\n\n")
+    football = corpus[stories[XSS_STORY]["copies"][0]]
+    return {
+        "/port-strike.html": article_page(
+            title=page["title"],
+            paragraphs=paragraphs[:1] + [ASTRAL_PARAGRAPH] + paragraphs[1:],
+            published_at=page["published_at"],
+            related=related,
+        ),
+        "/short.html": article_page(
+            title="Gull Island ferry delayed",
+            paragraphs=["The early ferry to Gull Island left forty minutes late on Friday after a minor fault."],
+            related=related,
+        ),
+        "/football.html": article_page(
+            title=football["title"],
+            paragraphs=football["text"].split("\n\n"),
+            published_at=football["published_at"],
+            related=related,
+        ),
+    }
+
+
 class _Handler(BaseHTTPRequestHandler):
     pages: dict[str, str] = {}
 
@@ -114,18 +153,13 @@ class _Handler(BaseHTTPRequestHandler):
 class NewsSite:
     """Serves ``pages`` (path -> HTML) on ``host`` at a free port, in a thread."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        handler = type("Handler", (_Handler,), {"pages": {}})
-        self.pages: dict[str, str] = handler.pages
+    def __init__(self, pages: dict[str, str], host: str = "127.0.0.1") -> None:
+        handler = type("Handler", (_Handler,), {"pages": dict(pages)})
         self._server = ThreadingHTTPServer((host, 0), handler)
         self._server.daemon_threads = True
         self.base = f"http://{host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
-
-    def add(self, path: str, page: str) -> str:
-        self.pages[path] = page
-        return self.base + path
 
     def close(self) -> None:
         self._server.shutdown()

@@ -1,0 +1,221 @@
+"""End-to-end: the built extension in headless Chromium against the real wiretrace server.
+
+The news pages are served from 127.0.0.2, a loopback address outside the extension's host
+permissions (127.0.0.1 and localhost), so reading them relies on the activeTab grant that the
+toolbar click gives, just as on a real news site.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+from e2e_support import PAGE_ARTICLE, PAGE_STORY, XSS_TITLE, LiveServer, create_server_app, post_json
+from newspages import ASTRAL_PARAGRAPH, FURNITURE_PHRASES, NewsSite
+
+pytestmark = pytest.mark.browser
+
+RELATION_LABELS = {
+    "duplicate": "duplicate",
+    "contains": "contains",
+    "contained_in": "contained in",
+    "partial": "partial",
+}
+
+
+def percent(share: float) -> str:
+    """The popup's rounding (JavaScript Math.round)."""
+    if 0 < share < 0.005:
+        return "<1%"
+    return f"{math.floor(share * 100 + 0.5)}%"
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="module")
+def news_site(news_pages):
+    site = NewsSite(news_pages, host="127.0.0.2")
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def checked(chromium, api_server, news_site):
+    """Opens a news page, clicks the toolbar button and waits for the popup's answer."""
+    opened = []
+
+    def check(path: str, server_url: str | None = None):
+        chromium.use_settings(serverUrl=server_url or api_server.url)
+        page = chromium.open_page(news_site.base + path)
+        popup = chromium.click_action(page)
+        opened.append((page, popup))
+        popup.wait_for("document.body && document.body.dataset.state")
+        return page, popup
+
+    yield check
+    for page, popup in opened:
+        popup.close()
+        page.close()
+
+
+def popup_rows(popup) -> list[dict]:
+    return popup.evaluate(
+        """[...document.querySelectorAll('#matches li.match')].map((li) => ({
+            outlet: li.querySelector('.outlet').textContent,
+            relation: li.querySelector('.relation').textContent,
+            title: li.querySelector('.title').textContent,
+            href: li.querySelector('a.title') ? li.querySelector('a.title').href : null,
+            date: li.querySelector('.date').textContent,
+            ofPage: li.querySelector('.pct-query').textContent,
+            ofTheirs: li.querySelector('.pct-match').textContent,
+            origin: li.classList.contains('is-origin'),
+        }))"""
+    )
+
+
+def page_marks(page) -> list[dict]:
+    return page.evaluate(
+        """[...document.querySelectorAll('mark.wiretrace-mark')].map((m) => ({
+            match: Number(m.dataset.wiretraceMatch), passage: Number(m.dataset.wiretracePassage), text: m.textContent,
+        }))"""
+    )
+
+
+def test_click_lists_the_matches_the_server_finds(chromium, checked, api_server, stories, artifacts):
+    page, popup = checked("/port-strike.html")
+    assert popup.evaluate("document.body.dataset.state") == "ok", popup.evaluate("document.body.innerText")
+
+    tab = chromium.tab_id(page)
+    sent = chromium.stored_result(tab)["text"]
+    # Readability sent the article, not the furniture around it.
+    assert "Port Aldren" in sent and ASTRAL_PARAGRAPH in sent
+    for phrase in FURNITURE_PHRASES:
+        assert phrase not in sent
+
+    # What the server says about exactly that text is what the popup shows, in the same order.
+    status, answer = post_json(api_server.url + "/api/v1/match", {"text": sent, "url": page.url})
+    assert status == 200 and answer["matches"], answer
+    expected = [
+        {
+            "outlet": m["article"]["outlet"],
+            "relation": RELATION_LABELS[m["relation"]],
+            "title": m["article"]["title"],
+            "href": m["article"]["url"],
+            "ofPage": percent(m["containment_query"]),
+            "ofTheirs": percent(m["containment_match"]),
+        }
+        for m in answer["matches"]
+    ]
+    rows = popup_rows(popup)
+    assert [{k: row[k] for k in expected[0]} for row in rows] == expected
+
+    # The story's origin (per the demo's ground truth) is published first and marked as such.
+    origin_url = stories[PAGE_STORY]["origin"]
+    assert [row["href"] for row in rows if row["origin"]] == [origin_url]
+    assert "Likely origin" in popup.evaluate("document.getElementById('origin').textContent")
+    copies = {origin_url, *stories[PAGE_STORY]["copies"]} - {PAGE_ARTICLE}
+    assert copies <= {row["href"] for row in rows}
+
+    assert popup.evaluate("document.getElementById('status').textContent").startswith(f"{len(rows)} other articles")
+    assert chromium.badge(tab) == str(len(rows))
+    popup.screenshot(artifacts / "chromium-popup.png")
+
+
+def test_highlight_marks_exactly_the_shared_passages(chromium, checked, api_server, artifacts):
+    page, popup = checked("/port-strike.html")
+    sent = chromium.stored_result(chromium.tab_id(page))["text"]
+    _, answer = post_json(api_server.url + "/api/v1/match", {"text": sent, "url": page.url})
+    matches = answer["matches"]
+    assert len(matches) == popup.evaluate("document.querySelectorAll('li.match').length")
+
+    for index, match in enumerate(matches):
+        popup.evaluate(f"document.querySelector('.show-match[data-index=\"{index}\"]').click()")
+        popup.wait_for(f"document.querySelector('.show-match[data-index=\"{index}\"]').ariaPressed === 'true'")
+        marks = page_marks(page)
+        assert {mark["match"] for mark in marks} == {index}
+        # Server offsets count code points, as Python does: slicing `sent` here is the reference.
+        for number, passage in enumerate(match["passages"]):
+            marked = " ".join(mark["text"] for mark in marks if mark["passage"] == number)
+            assert squash(marked) == squash(sent[passage["query_start"] : passage["query_end"]])
+        assert {mark["passage"] for mark in marks} == set(range(len(match["passages"])))
+        # A second click clears the marks.
+        popup.evaluate(f"document.querySelector('.show-match[data-index=\"{index}\"]').click()")
+        popup.wait_for(f"document.querySelector('.show-match[data-index=\"{index}\"]').ariaPressed === 'false'")
+        assert page_marks(page) == []
+
+    # "Show copied passages" marks the union of all matches' passages.
+    popup.evaluate("document.getElementById('show-all').click()")
+    popup.wait_for("document.getElementById('show-all').ariaPressed === 'true'")
+    spans = sorted((p["query_start"], p["query_end"]) for m in matches for p in m["passages"])
+    union: list[list[int]] = []
+    for start, end in spans:
+        if union and start <= union[-1][1]:
+            union[-1][1] = max(union[-1][1], end)
+        else:
+            union.append([start, end])
+    marked = " ".join(mark["text"] for mark in page_marks(page))
+    assert squash(marked) == squash(" ".join(sent[start:end] for start, end in union))
+    assert "marked on the page" in popup.evaluate("document.getElementById('highlight-note').textContent")
+    page.screenshot(path=str(artifacts / "chromium-highlighted-page.png"))
+    popup.screenshot(artifacts / "chromium-popup-highlighting.png")
+
+
+def test_hostile_title_is_shown_as_text(chromium, checked, artifacts):
+    _, popup = checked("/football.html")
+    titles = popup.evaluate("[...document.querySelectorAll('#matches .title')].map((a) => a.textContent)")
+    assert XSS_TITLE in titles
+    assert popup.evaluate("document.querySelectorAll('#matches img').length") == 0
+    assert popup.evaluate("document.querySelectorAll('img').length") == 1  # the heading's own icon
+    popup.screenshot(artifacts / "chromium-popup-hostile-title.png")
+
+
+def test_too_little_text_is_not_sent(chromium, checked, api_server, artifacts):
+    before = api_server.matched()
+    page, popup = checked("/short.html")
+    assert popup.evaluate("document.body.dataset.state") == "too-short"
+    status = popup.evaluate("document.getElementById('status').textContent")
+    assert "Too little text" in status and "at least 40 words" in status
+    assert api_server.matched() == before
+    assert chromium.badge(chromium.tab_id(page)) == ""
+    popup.screenshot(artifacts / "chromium-popup-too-short.png")
+
+
+def test_server_down_is_named(chromium, checked, artifacts):
+    closed = LiveServer(lambda environ, start_response: [])
+    down_url = closed.url
+    closed.close()  # nothing listens on that port any more
+    page, popup = checked("/port-strike.html", server_url=down_url)
+    assert popup.evaluate("document.body.dataset.state") == "error"
+    status = popup.evaluate("document.getElementById('status').textContent")
+    assert f"Can't reach the wiretrace server at {down_url}" in status
+    assert chromium.badge(chromium.tab_id(page)) == "!"
+    popup.screenshot(artifacts / "chromium-popup-server-down.png")
+
+
+def test_server_error_message_is_shown(chromium, checked, tmp_path):
+    # The real server with a text limit smaller than the article: it answers 413 in its JSON shape.
+    small = LiveServer(create_server_app(tmp_path / "small.db", MAX_TEXT_BYTES=200))
+    try:
+        _, popup = checked("/port-strike.html", server_url=small.url)
+        status = popup.evaluate("document.getElementById('status').textContent")
+    finally:
+        small.close()
+    assert status.startswith("The wiretrace server answered with an error (HTTP 413):")
+    assert "larger than the limit of 200 bytes" in status
+
+
+def test_server_500_message_is_shown(chromium, checked):
+    def broken(environ, start_response):
+        start_response("500 INTERNAL SERVER ERROR", [("Content-Type", "application/json")])
+        return [b'{"ok": false, "error": "database is locked", "status": 500}']
+
+    failing = LiveServer(broken)
+    try:
+        _, popup = checked("/port-strike.html", server_url=failing.url)
+        status = popup.evaluate("document.getElementById('status').textContent")
+    finally:
+        failing.close()
+    assert status == "The wiretrace server answered with an error (HTTP 500): database is locked"
