@@ -31,8 +31,28 @@ _NO_SPACE_SCRIPTS = (
 )
 _TOKEN_RE = re.compile(f"[{_NO_SPACE_SCRIPTS}]|[^\\W{_NO_SPACE_SCRIPTS}]+")
 _ASCII_WORD_RE = re.compile(r"[A-Za-z0-9_]+")
+# Common non-ASCII punctuation whose normal form holds no word character:
+# spelled in ASCII before scanning so that a text whose only non-ASCII
+# characters are curly quotes and dashes takes the all-ASCII path. Each maps
+# to one character, so offsets do not move.
+_ASCII_PUNCTUATION = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": ".",
+        "\u00a0": " ",
+        "\u2022": "*",
+        "\u00b7": "*",
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
-_DOUBLE_QUOTES = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033')
+_QUOTE_OR_NEWLINE_RE = re.compile('["\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\n]')
 
 
 @dataclass(frozen=True)
@@ -104,22 +124,26 @@ def _quoted_ranges(decoded: str) -> list[tuple[int, int]]:
     closing it, so an unpaired opening mark runs to the end of its paragraph.
     """
     ranges: list[tuple[int, int]] = []
-    if not any(mark in decoded for mark in _DOUBLE_QUOTES):
-        return ranges
-    paragraph_start = 0
-    for paragraph in decoded.split("\n"):
-        marks = [paragraph_start + i for i, c in enumerate(paragraph) if c in _DOUBLE_QUOTES]
-        for pair_start in range(0, len(marks), 2):
-            opening = marks[pair_start]
-            closing = marks[pair_start + 1] if pair_start + 1 < len(marks) else paragraph_start + len(paragraph)
-            ranges.append((opening, closing))
-        paragraph_start += len(paragraph) + 1
+    opening = None
+    for found in _QUOTE_OR_NEWLINE_RE.finditer(decoded):
+        position = found.start()
+        if found.group() == "\n":
+            if opening is not None:
+                ranges.append((opening, position))
+                opening = None
+        elif opening is None:
+            opening = position
+        else:
+            ranges.append((opening, position))
+            opening = None
+    if opening is not None:
+        ranges.append((opening, len(decoded)))
     return ranges
 
 
-def _quoted_mask(starts: list[int], ranges: list[tuple[int, int]]) -> np.ndarray:
+def _quoted_mask(starts, ranges: list[tuple[int, int]]) -> np.ndarray:
     mask = np.zeros(len(starts), dtype=bool)
-    if not ranges or not starts:
+    if not ranges or not len(starts):
         return mask
     token_starts = np.asarray(starts, dtype=np.int64)
     for opening, closing in ranges:
@@ -129,39 +153,57 @@ def _quoted_mask(starts: list[int], ranges: list[tuple[int, int]]) -> np.ndarray
     return mask
 
 
-def _finish(decoded, entity_spans, words, starts, ends) -> Tokens:
+def _finish(decoded, entity_spans, words, starts: np.ndarray, ends: np.ndarray) -> Tokens:
     quoted = _quoted_mask(starts, _quoted_ranges(decoded))
     if entity_spans is not None:
-        starts = [entity_spans[i][0] for i in starts]
-        ends = [entity_spans[i - 1][1] for i in ends]
-    return Tokens(
-        words=words,
-        starts=np.asarray(starts, dtype=np.int64),
-        ends=np.asarray(ends, dtype=np.int64),
-        quoted=quoted,
-    )
+        starts = np.asarray([entity_spans[i][0] for i in starts.tolist()], dtype=np.int64)
+        ends = np.asarray([entity_spans[i - 1][1] for i in ends.tolist()], dtype=np.int64)
+    return Tokens(words=words, starts=starts, ends=ends, quoted=quoted)
+
+
+# For ASCII stretches tokens are found with numpy rather than one regex match
+# object per word: this loop is the hottest in ingest.
+_ASCII_WORD_TABLE = np.zeros(256, dtype=np.int8)
+for _code in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_":
+    _ASCII_WORD_TABLE[_code] = 1
+
+
+def _ascii_tokens(decoded: str, start: int, end: int):
+    segment = decoded[start:end]
+    if not segment:
+        return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    is_word = _ASCII_WORD_TABLE[np.frombuffer(segment.encode("ascii"), dtype=np.uint8)]
+    edges = np.diff(is_word, prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1) + start
+    ends = np.flatnonzero(edges == -1) + start
+    return _ASCII_WORD_RE.findall(segment.lower()), starts, ends
 
 
 def tokenize(text: str) -> Tokens:
     """Tokenise ``text``; spans are offsets into ``text`` as given."""
     decoded, entity_spans = decode_entities(text)
+    scanned = decoded.translate(_ASCII_PUNCTUATION)
     words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
 
-    def ascii_tokens(start: int, end: int) -> None:
-        for found in _ASCII_WORD_RE.finditer(decoded, start, end):
-            words.append(found.group().lower())
-            starts.append(found.start())
-            ends.append(found.end())
+    def add_ascii(start: int, end: int) -> None:
+        found_words, found_starts, found_ends = _ascii_tokens(scanned, start, end)
+        words.extend(found_words)
+        starts.append(found_starts)
+        ends.append(found_ends)
 
     position = 0
-    for region_start, region_end in _complex_regions(decoded):
-        ascii_tokens(position, region_start)
-        _tokens_by_character(decoded, region_start, region_end, words, starts, ends)
+    for region_start, region_end in _complex_regions(scanned):
+        add_ascii(position, region_start)
+        region_starts: list[int] = []
+        region_ends: list[int] = []
+        _tokens_by_character(scanned, region_start, region_end, words, region_starts, region_ends)
+        starts.append(np.asarray(region_starts, dtype=np.int64))
+        ends.append(np.asarray(region_ends, dtype=np.int64))
         position = region_end
-    ascii_tokens(position, len(decoded))
-    return _finish(decoded, entity_spans, words, starts, ends)
+    add_ascii(position, len(decoded))
+    return _finish(decoded, entity_spans, words, np.concatenate(starts), np.concatenate(ends))
 
 
 def tokenize_reference(text: str) -> Tokens:
@@ -179,5 +221,5 @@ def tokenize_reference(text: str) -> Tokens:
         words,
         np.asarray(starts, dtype=np.int64),
         np.asarray(ends, dtype=np.int64),
-        _quoted_mask(starts, _quoted_ranges(text)),
+        _quoted_mask(np.asarray(starts, dtype=np.int64), _quoted_ranges(decode_entities(text)[0])),
     )

@@ -126,10 +126,14 @@ def _text(payload: dict, max_bytes: int) -> str:
         raise ApiError(400, "'text' must be a string")
     if not text.strip():
         raise ApiError(400, "'text' must not be empty")
-    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+    if len(text) > max_bytes:
         raise ApiError(413, f"'text' is larger than the limit of {max_bytes} bytes")
-    if any("\ud800" <= char <= "\udfff" for char in text if char >= "\ud800"):
-        raise ApiError(400, "'text' contains unpaired surrogates (not valid Unicode)")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ApiError(400, "'text' contains unpaired surrogates (not valid Unicode)") from None
+    if size > max_bytes:
+        raise ApiError(413, f"'text' is larger than the limit of {max_bytes} bytes")
     return text
 
 
