@@ -100,3 +100,19 @@ def test_stats_and_reindex(tmp_path, db_path):
     query = tmp_path / "q.txt"
     query.write_text(WIRE_STORY, encoding="utf-8")
     assert "duplicate" in run("match", str(query), "--db", db_path).output
+
+
+def test_parallel_ingest_stores_the_same_articles_in_file_order(tmp_path):
+    lines = [good(f"https://wire.example/{n}", f"{WIRE_STORY} Update number {n}.") for n in range(150)]
+    lines.insert(70, "{broken")
+    source = write_jsonl(tmp_path / "in.jsonl", lines)
+    serial, parallel = str(tmp_path / "serial.db"), str(tmp_path / "parallel.db")
+    first = CliRunner().invoke(main, ["ingest", source, "--db", serial, "--quiet", "--workers", "1"])
+    second = CliRunner().invoke(main, ["ingest", source, "--db", parallel, "--quiet", "--workers", "2"])
+    assert first.output == second.output
+    assert "150 created" in second.output and "line 71: not valid JSON" in second.output
+    query = "SELECT id, url, content_hash FROM article ORDER BY id"
+    with sqlite3.connect(serial) as one, sqlite3.connect(parallel) as two:
+        assert one.execute(query).fetchall() == two.execute(query).fetchall()
+        postings = "SELECT hash, article_id FROM posting ORDER BY hash, article_id"
+        assert one.execute(postings).fetchall() == two.execute(postings).fetchall()
