@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import math
+import re
 import subprocess
 import threading
 import time
@@ -33,6 +35,53 @@ XSS_TITLE = "<img src=x onerror=alert(1)>"
 XSS_STORY = "brannock-manager"
 
 
+RELATION_LABELS = {
+    "duplicate": "duplicate",
+    "contains": "contains",
+    "contained_in": "contained in",
+    "partial": "partial",
+}
+
+
+def percent(share: float) -> str:
+    """A share as the popup shows it (JavaScript's Math.round, not Python's banker's rounding)."""
+    if 0 < share < 0.005:
+        return "<1%"
+    return f"{math.floor(share * 100 + 0.5)}%"
+
+
+def squash(text: str) -> str:
+    """Whitespace-insensitive form: marks cover collapsed whitespace runs, the sent text has one space."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def expected_rows(answer: dict) -> list[dict]:
+    """What the popup must show for a /api/v1/match answer, in order."""
+    return [
+        {
+            "outlet": m["article"]["outlet"],
+            "relation": RELATION_LABELS[m["relation"]],
+            "title": m["article"]["title"],
+            "href": m["article"]["url"],
+            "ofPage": percent(m["containment_query"]),
+            "ofTheirs": percent(m["containment_match"]),
+        }
+        for m in answer["matches"]
+    ]
+
+
+def passage_union(matches: list[dict]) -> list[tuple[int, int]]:
+    """The union of all matches' passages as sorted, disjoint [start, end) spans of the sent text."""
+    spans = sorted((p["query_start"], p["query_end"]) for m in matches for p in m["passages"])
+    union: list[list[int]] = []
+    for start, end in spans:
+        if union and start <= union[-1][1]:
+            union[-1][1] = max(union[-1][1], end)
+        else:
+            union.append([start, end])
+    return [(start, end) for start, end in union]
+
+
 # ---- building ---------------------------------------------------------------------------------------
 
 
@@ -47,10 +96,13 @@ class LiveServer:
     """A WSGI app served in a thread; records the requests it receives as (method, path)."""
 
     def __init__(self, app, host: str = "127.0.0.1") -> None:
+        self.app = app
         self.requests: list[tuple[str, str]] = []
+        self.authorizations: list[str | None] = []
 
         def recording(environ, start_response):
             self.requests.append((environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")))
+            self.authorizations.append(environ.get("HTTP_AUTHORIZATION"))
             return app(environ, start_response)
 
         self._server = make_server(host, 0, recording, threaded=True)
@@ -80,6 +132,11 @@ def post_json(url: str, body: dict) -> tuple[int, dict]:
 
 
 def create_server_app(database: Path, **config):
+    """The real server's app on ``database``.
+
+    Only one per test process: server.db binds its models through a module-level DatabaseProxy, so
+    a second create_app() would silently point the first app at the second app's database.
+    """
     try:
         from server import create_app
     except ImportError as error:  # the server is another developer's work in the same tree

@@ -7,32 +7,22 @@ toolbar click gives, just as on a real news site.
 
 from __future__ import annotations
 
-import math
-import re
+import time
 
 import pytest
-from e2e_support import PAGE_ARTICLE, PAGE_STORY, XSS_TITLE, LiveServer, create_server_app, post_json
+from e2e_support import (
+    PAGE_ARTICLE,
+    PAGE_STORY,
+    XSS_TITLE,
+    LiveServer,
+    expected_rows,
+    passage_union,
+    post_json,
+    squash,
+)
 from newspages import ASTRAL_PARAGRAPH, FURNITURE_PHRASES, NewsSite
 
 pytestmark = pytest.mark.browser
-
-RELATION_LABELS = {
-    "duplicate": "duplicate",
-    "contains": "contains",
-    "contained_in": "contained in",
-    "partial": "partial",
-}
-
-
-def percent(share: float) -> str:
-    """The popup's rounding (JavaScript Math.round)."""
-    if 0 < share < 0.005:
-        return "<1%"
-    return f"{math.floor(share * 100 + 0.5)}%"
-
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +45,7 @@ def checked(chromium, api_server, news_site):
         popup.wait_for("document.body && document.body.dataset.state")
         return page, popup
 
+    check.site = news_site
     yield check
     for page, popup in opened:
         popup.close()
@@ -98,17 +89,7 @@ def test_click_lists_the_matches_the_server_finds(chromium, checked, api_server,
     # What the server says about exactly that text is what the popup shows, in the same order.
     status, answer = post_json(api_server.url + "/api/v1/match", {"text": sent, "url": page.url})
     assert status == 200 and answer["matches"], answer
-    expected = [
-        {
-            "outlet": m["article"]["outlet"],
-            "relation": RELATION_LABELS[m["relation"]],
-            "title": m["article"]["title"],
-            "href": m["article"]["url"],
-            "ofPage": percent(m["containment_query"]),
-            "ofTheirs": percent(m["containment_match"]),
-        }
-        for m in answer["matches"]
-    ]
+    expected = expected_rows(answer)
     rows = popup_rows(popup)
     assert [{k: row[k] for k in expected[0]} for row in rows] == expected
 
@@ -149,13 +130,7 @@ def test_highlight_marks_exactly_the_shared_passages(chromium, checked, api_serv
     # "Show copied passages" marks the union of all matches' passages.
     popup.evaluate("document.getElementById('show-all').click()")
     popup.wait_for("document.getElementById('show-all').ariaPressed === 'true'")
-    spans = sorted((p["query_start"], p["query_end"]) for m in matches for p in m["passages"])
-    union: list[list[int]] = []
-    for start, end in spans:
-        if union and start <= union[-1][1]:
-            union[-1][1] = max(union[-1][1], end)
-        else:
-            union.append([start, end])
+    union = passage_union(matches)
     marked = " ".join(mark["text"] for mark in page_marks(page))
     assert squash(marked) == squash(" ".join(sent[start:end] for start, end in union))
     assert "marked on the page" in popup.evaluate("document.getElementById('highlight-note').textContent")
@@ -195,14 +170,17 @@ def test_server_down_is_named(chromium, checked, artifacts):
     popup.screenshot(artifacts / "chromium-popup-server-down.png")
 
 
-def test_server_error_message_is_shown(chromium, checked, tmp_path):
-    # The real server with a text limit smaller than the article: it answers 413 in its JSON shape.
-    small = LiveServer(create_server_app(tmp_path / "small.db", MAX_TEXT_BYTES=200))
+def test_server_error_message_is_shown(chromium, checked, api_server):
+    # The real server with a text limit smaller than the article answers 413 in its JSON shape.
+    # (Its config is changed in place: a second app in this process would take over the first
+    # one's database, see the note in e2e_support.create_server_app.)
+    limit = api_server.app.config["MAX_TEXT_BYTES"]
+    api_server.app.config["MAX_TEXT_BYTES"] = 200
     try:
-        _, popup = checked("/port-strike.html", server_url=small.url)
+        _, popup = checked("/port-strike.html")
         status = popup.evaluate("document.getElementById('status').textContent")
     finally:
-        small.close()
+        api_server.app.config["MAX_TEXT_BYTES"] = limit
     assert status.startswith("The wiretrace server answered with an error (HTTP 413):")
     assert "larger than the limit of 200 bytes" in status
 
@@ -219,3 +197,51 @@ def test_server_500_message_is_shown(chromium, checked):
     finally:
         failing.close()
     assert status == "The wiretrace server answered with an error (HTTP 500): database is locked"
+
+
+def test_api_key_is_sent_as_bearer_token(chromium, checked, api_server):
+    chromium.use_settings(serverUrl=api_server.url, apiKey="reader-key-123")
+    before = len(api_server.requests)
+    page = chromium.open_page(checked.site.base + "/port-strike.html")
+    try:
+        popup = chromium.click_action(page)
+        popup.wait_for("document.body && document.body.dataset.state === 'ok'")
+        popup.close()
+    finally:
+        page.close()
+    sent = [
+        auth
+        for (method, path), auth in zip(api_server.requests[before:], api_server.authorizations[before:], strict=True)
+        if (method, path) == ("POST", "/api/v1/match")
+    ]
+    assert sent == ["Bearer reader-key-123"]
+
+
+def test_automatic_checking_is_off_until_turned_on(chromium, api_server, news_pages):
+    """Off (the default): loading a page sends nothing. On: the page is checked when it loads.
+
+    The page is served from 127.0.0.1, which the extension may already read (its default server's
+    host permission), standing in for the all-sites permission that turning the option on requests.
+    """
+    site = NewsSite(news_pages, host="127.0.0.1")
+    try:
+        chromium.use_settings(serverUrl=api_server.url, autoCheck=False)
+        before = api_server.matched()
+        page = chromium.open_page(site.base + "/port-strike.html")
+        page.wait_for_timeout(1000)
+        assert api_server.matched() == before
+        assert chromium.badge(chromium.tab_id(page)) == ""
+        page.close()
+
+        chromium.use_settings(serverUrl=api_server.url, autoCheck=True)
+        page = chromium.open_page(site.base + "/port-strike.html")
+        tab = chromium.tab_id(page)
+        deadline = time.monotonic() + 15
+        while chromium.badge(tab) == "" and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        assert api_server.matched() == before + 1
+        assert chromium.badge(tab) == str(len(chromium.stored_result(tab)["matches"])) != "0"
+        page.close()
+    finally:
+        chromium.use_settings(serverUrl=api_server.url, autoCheck=False)
+        site.close()
