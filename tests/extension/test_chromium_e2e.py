@@ -245,3 +245,29 @@ def test_automatic_checking_is_off_until_turned_on(chromium, api_server, news_pa
     finally:
         chromium.use_settings(serverUrl=api_server.url, autoCheck=False)
         site.close()
+
+
+def test_options_save_a_server_and_test_the_connection(chromium, api_server, artifacts):
+    """Saving a server on localhost needs no extra permission; Test connection asks /api/v1/health."""
+    local_url = api_server.url.replace("127.0.0.1", "localhost")
+    page = chromium.context.new_page()
+    try:
+        page.goto(f"chrome-extension://{chromium.id}/options.html")
+        page.fill("#serverUrl", local_url + "/")
+        page.fill("#apiKey", "k")
+        page.click("button[type=submit]")
+        page.wait_for_function("() => document.getElementById('status').textContent === 'Saved.'")
+        stored = chromium.evaluate("() => chrome.storage.local.get(null)")
+        assert stored == {"serverUrl": local_url, "apiKey": "k", "autoCheck": False}
+        page.click("#test")
+        page.wait_for_function("() => document.getElementById('status').classList.contains('ok')")
+        assert page.text_content("#status") == f"The wiretrace server at {local_url} answers."
+        page.fill("#serverUrl", "ftp://example.org")
+        page.click("button[type=submit]")
+        page.wait_for_function("() => document.getElementById('status').classList.contains('error')")
+        assert "must start with http:// or https://" in page.text_content("#status")
+        page.set_viewport_size({"width": 640, "height": 560})
+        page.screenshot(path=str(artifacts / "chromium-options.png"))
+    finally:
+        page.close()
+        chromium.use_settings(serverUrl=api_server.url)
