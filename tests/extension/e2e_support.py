@@ -85,8 +85,8 @@ def passage_union(matches: list[dict]) -> list[tuple[int, int]]:
 # ---- building ---------------------------------------------------------------------------------------
 
 
-def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+def run(command: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 # ---- servers ----------------------------------------------------------------------------------------
