@@ -105,6 +105,7 @@ def demo_pages(corpus: dict[str, dict], stories: dict[str, dict]) -> dict[str, s
 
     - /port-strike.html: the copy of the port strike story the tests leave out of the database;
     - /short.html: a news page whose article has too few words to check;
+    - /unrelated.html: an article no outlet in the corpus carries;
     - /football.html: a copy of the story that a hostile-titled article also copies.
     """
     from e2e_support import PAGE_ARTICLE, XSS_STORY
@@ -123,6 +124,16 @@ def demo_pages(corpus: dict[str, dict], stories: dict[str, dict]) -> dict[str, s
         "/short.html": article_page(
             title="Gull Island ferry delayed",
             paragraphs=["The early ferry to Gull Island left forty minutes late on Friday after a minor fault."],
+            related=related,
+        ),
+        "/unrelated.html": article_page(
+            title="Allotment society elects new chair",
+            paragraphs=[
+                "Members of the Westbrook Allotment Society met in the village hall on Thursday evening to choose a "
+                "new chair after eleven years under the same leadership. Rosalind Pike, who has kept bees on plot "
+                "fourteen since 2009, won the vote by a clear margin and promised to restore the communal compost "
+                "bays and to open a waiting list for the six plots left vacant after last summer's drought."
+            ],
             related=related,
         ),
         "/football.html": article_page(

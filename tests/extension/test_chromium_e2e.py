@@ -158,6 +158,17 @@ def test_too_little_text_is_not_sent(chromium, checked, api_server, artifacts):
     popup.screenshot(artifacts / "chromium-popup-too-short.png")
 
 
+def test_no_matches_is_said_plainly(chromium, checked, api_server):
+    before = api_server.matched()
+    page, popup = checked("/unrelated.html")
+    assert api_server.matched() == before + 1
+    assert popup.evaluate("document.body.dataset.state") == "ok"
+    assert popup.evaluate("document.getElementById('status').textContent").startswith("No matches:")
+    assert popup.evaluate("document.querySelectorAll('#matches li').length") == 0
+    assert popup.evaluate("document.getElementById('actions').hidden") is True
+    assert chromium.badge(chromium.tab_id(page)) == "0"
+
+
 def test_server_down_is_named(chromium, checked, artifacts):
     closed = LiveServer(lambda environ, start_response: [])
     down_url = closed.url
