@@ -105,6 +105,24 @@ def test_click_lists_the_matches_the_server_finds(chromium, checked, api_server,
     popup.screenshot(artifacts / "chromium-popup.png")
 
 
+def test_news_pages_are_closed_to_the_extension_until_clicked(chromium, news_site):
+    """The extension holds no permission for news sites: only the click's activeTab opens one."""
+    page = chromium.open_page(news_site.base + "/port-strike.html")
+    page.bring_to_front()
+    try:
+        # Without access the tab's URL is hidden too, so the tab is found as the active one.
+        tab = chromium.evaluate("async () => (await chrome.tabs.query({active: true, lastFocusedWindow: true}))[0]")
+        assert "url" not in tab
+        error = chromium.evaluate(
+            """(tabId) => chrome.scripting.executeScript({target: {tabId}, func: () => document.title})
+                .then(() => null, (e) => e.message)""",
+            tab["id"],
+        )
+        assert error and "Cannot access" in error
+    finally:
+        page.close()
+
+
 def test_highlight_marks_exactly_the_shared_passages(chromium, checked, api_server, artifacts):
     page, popup = checked("/port-strike.html")
     sent = chromium.stored_result(chromium.tab_id(page))["text"]
