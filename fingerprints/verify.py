@@ -8,7 +8,7 @@ passages, with character offsets into both original texts. Scores are exact
 counts over those passages, never estimates.
 
 Two kinds of shared text are not evidence of copying and are set aside:
-passages that lie inside quotation marks in both texts (two reporters quoting
+passages that lie inside quotation marks in either text (reporters quoting
 the same statement), and passages the caller marks as boilerplate (text an
 outlet repeats under every article).
 """
@@ -36,10 +36,14 @@ class VerifyOptions:
     # ("the prime minister said on"), not reuse.
     min_passage_tokens: int = 8
     # A match needs this much shared text that is neither quotation nor
-    # boilerplate, or half of the shorter text when that is less.
-    min_evidence_tokens: int = 40
-    # Share of a passage's tokens inside quotation marks (in both texts)
-    # above which it counts as a shared quotation.
+    # boilerplate, or half of the shorter text when that is less: a hundred
+    # words is the "substantial part" below which shared phrases are more
+    # often coincidence, a common source or a stock paragraph than reuse.
+    min_evidence_tokens: int = 100
+    # Share of a passage's tokens inside quotation marks (in either text)
+    # above which it counts as a quotation: quoting a statement, even one
+    # another text carries unquoted (a press release, a transcript), is
+    # attribution, not copying.
     quotation_share: float = 0.8
     # Containment from which a text counts as (nearly) all of the other.
     whole_text_containment: float = 0.8
@@ -142,8 +146,9 @@ def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAU
             continue
         query_used[query_first : query_first + length] = True
         match_used[match_first : match_first + length] = True
-        quoted_tokens = np.count_nonzero(
-            query.quoted[query_first : query_first + length] & match.quoted[match_first : match_first + length]
+        quoted_tokens = max(
+            np.count_nonzero(query.quoted[query_first : query_first + length]),
+            np.count_nonzero(match.quoted[match_first : match_first + length]),
         )
         passages.append(
             Passage(

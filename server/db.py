@@ -94,10 +94,6 @@ class ArticleFingerprint(BaseModel):
     spans = BlobField()
     quoted = BlobField()
     signature = BlobField()
-    # The first MinHash value: versions of one story nearly always share it,
-    # different stories almost never do. Boilerplate detection counts
-    # distinct keys to tell "many stories" from "many versions of one".
-    sketch_key = IntegerField()
 
     class Meta:
         table_name = "fingerprint"

@@ -106,6 +106,22 @@ def _load_fingerprints(article_ids: list[int], params: FingerprintParams, params
     return loaded
 
 
+def _distinct_stories(signatures: list[np.ndarray], enough: int) -> int:
+    """How many different stories these articles tell, counting up to ``enough``.
+
+    Articles whose MinHash signatures estimate a Jaccard similarity of 0.5 or
+    more are versions of one story (an update, a re-issue, a trim);
+    articles that share only an outlet's boilerplate are far below that.
+    """
+    stories: list[np.ndarray] = []
+    for signature in signatures:
+        if not any(np.count_nonzero(signature == story) * 2 >= len(story) for story in stories):
+            stories.append(signature)
+            if len(stories) >= enough:
+                break
+    return len(stories)
+
+
 def _boilerplate_pairs(hashes: list[int], outlet_ids: set[int], min_stories: int) -> set[tuple[int, int]]:
     """(hash, outlet) pairs where the hash recurs across ``min_stories`` stories of that outlet."""
     if not hashes or not outlet_ids:
@@ -122,13 +138,21 @@ def _boilerplate_pairs(hashes: list[int], outlet_ids: set[int], min_stories: int
         )
         frequent.extend(rows)
     pairs = set()
+    signatures: dict[int, np.ndarray] = {}
     for hash_value, outlet_id in frequent:
-        (stories,) = database.execute_sql(
-            "SELECT COUNT(DISTINCT f.sketch_key) FROM posting p JOIN fingerprint f ON f.article_id = p.article_id "
-            "WHERE p.hash = ? AND p.outlet_id = ?",
+        # A sample is enough: boilerplate recurs across many stories, so the
+        # first few dozen articles already show several.
+        rows = database.execute_sql(
+            "SELECT p.article_id, f.signature FROM posting p JOIN fingerprint f ON f.article_id = p.article_id "
+            "WHERE p.hash = ? AND p.outlet_id = ? LIMIT 64",
             [hash_value, outlet_id],
-        ).fetchone()
-        if stories >= min_stories:
+        )
+        sample = []
+        for article_id, blob in rows:
+            if article_id not in signatures:
+                signatures[article_id] = np.frombuffer(blob, dtype="<u4")
+            sample.append(signatures[article_id])
+        if _distinct_stories(sample, min_stories) >= min_stories:
             pairs.add((hash_value, outlet_id))
     return pairs
 

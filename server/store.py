@@ -92,17 +92,8 @@ def _remove_from_index(connection, article: Article) -> None:
 def _store_fingerprint(connection, article_id: int, params_row: int, print_: Fingerprint) -> None:
     blobs = print_.to_blobs()
     connection.execute(
-        "INSERT INTO fingerprint (article_id, params_id, shingles, spans, quoted, signature, sketch_key) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            article_id,
-            params_row,
-            blobs["shingles"],
-            blobs["spans"],
-            blobs["quoted"],
-            blobs["signature"],
-            int(print_.signature[0]),
-        ),
+        "INSERT INTO fingerprint (article_id, params_id, shingles, spans, quoted, signature) VALUES (?, ?, ?, ?, ?, ?)",
+        (article_id, params_row, blobs["shingles"], blobs["spans"], blobs["quoted"], blobs["signature"]),
     )
 
 

@@ -29,7 +29,7 @@ def test_a_trimmed_copy_with_a_new_lede_is_contained_in_the_original():
 
 
 def test_a_wire_passage_inside_a_long_article_is_found_with_its_offsets():
-    passage_text = WIRE_PARAGRAPHS[3] + "\n\n" + WIRE_PARAGRAPHS[4]
+    passage_text = "\n\n".join(WIRE_PARAGRAPHS[3:6])
     long_article = "\n\n".join([UNRELATED_STORY, INDEPENDENT_STORY, passage_text, UNRELATED_STORY.upper()])
     comparison = compare(fingerprint(long_article), fingerprint(WIRE_STORY))
     assert comparison.verified
@@ -81,16 +81,26 @@ def test_a_shared_quotation_is_not_reuse():
     assert not comparison.verified
 
 
+def test_quoting_a_statement_another_text_carries_unquoted_is_not_reuse():
+    statement = QUOTATION.replace('"', "").replace(" the federation's chair said.", "")
+    press_release = UNRELATED_STORY + "\n\n" + statement + " " + statement
+    report = INDEPENDENT_STORY + '\n\nThe federation said in a statement: "' + statement + " " + statement + '"'
+    comparison = compare(fingerprint(report), fingerprint(press_release))
+    assert comparison.passages and all(p.quoted for p in comparison.passages)
+    assert not comparison.verified
+
+
 def test_the_same_words_outside_quotation_marks_are_reuse():
-    unquoted = QUOTATION.replace('"', "")
+    unquoted = "\n\n".join(WIRE_PARAGRAPHS[5:8])
     first = UNRELATED_STORY + "\n\n" + unquoted
     second = INDEPENDENT_STORY + "\n\n" + unquoted
     assert compare(fingerprint(first), fingerprint(second)).verified
 
 
 def test_boilerplate_passages_are_neither_evidence_nor_score():
-    first = UNRELATED_STORY + "\n\n" + BOILERPLATE_FOOTER
-    second = INDEPENDENT_STORY + "\n\n" + BOILERPLATE_FOOTER
+    footer = FURNITURE + "\n\n" + BOILERPLATE_FOOTER
+    first = UNRELATED_STORY + "\n\n" + footer
+    second = INDEPENDENT_STORY + "\n\n" + footer
     query, match = fingerprint(first), fingerprint(second)
     passages = align(query, match)
     assert passages and compare(query, match).verified  # without corpus knowledge it looks like reuse
