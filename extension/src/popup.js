@@ -38,11 +38,7 @@ function render(result) {
         `Too little text to check: this page has ${result.page.words} word${result.page.words === 1 ? "" : "s"} of article text.`,
         `wiretrace needs at least ${result.minWords} words. Nothing was sent to the server.`,
       );
-    case "unreadable":
-      return setStatus("error", result.message);
-    case "error":
-      return setStatus("error", result.message);
-    default:
+    default: // "error" (the server's or the network's) and "unreadable" (a page closed to extensions)
       return setStatus("error", result.message || "Something went wrong.");
   }
 }
