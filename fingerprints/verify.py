@@ -22,7 +22,7 @@ import numpy as np
 
 from .fingerprint import Fingerprint
 
-__all__ = ["Passage", "Comparison", "VerifyOptions", "align", "score", "compare"]
+__all__ = ["Passage", "Comparison", "VerifyOptions", "align", "score", "compare", "required_evidence"]
 
 # A shingle that recurs more often than this inside one text (a refrain, a
 # repeated table row) would make the alignment quadratic; its extra
@@ -206,8 +206,7 @@ def score(
     similarity = common / union if union else 0.0
 
     evidence = sum(passage.tokens for passage in kept if not passage.quoted)
-    shorter = min(query.token_count, match.token_count)
-    needed = max(1, min(options.min_evidence_tokens, math.ceil(0.5 * shorter)))
+    needed = required_evidence(query.token_count, match.token_count, options)
     return Comparison(
         similarity=min(1.0, similarity),
         containment_query=min(1.0, containment_query),
@@ -217,6 +216,12 @@ def score(
         evidence_tokens=evidence,
         verified=evidence >= needed,
     )
+
+
+def required_evidence(query_tokens: int, match_tokens: int, options: VerifyOptions = DEFAULT_OPTIONS) -> int:
+    """Tokens of shared, unquoted, non-boilerplate text a pair needs to be reported."""
+    shorter = min(query_tokens, match_tokens)
+    return max(1, min(options.min_evidence_tokens, math.ceil(0.5 * shorter)))
 
 
 def compare(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAULT_OPTIONS) -> Comparison:

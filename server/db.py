@@ -130,11 +130,21 @@ def open_database(path: str) -> SqliteDatabase:
 
 
 def init_app(app) -> None:
-    """Bind the database named by ``app.config['DATABASE']``; one connection per request."""
-    open_database(app.config["DATABASE"])
+    """Bind the database named by ``app.config['DATABASE']``; one connection per request.
+
+    peewee binds models through one module-level proxy, so each request binds
+    it to its own app's database: two apps made in one process (tests do
+    this) each keep talking to their own file.
+    """
+    sqlite = open_database(app.config["DATABASE"])
+    app.extensions["wiretrace_database"] = sqlite
 
     @app.before_request
     def _connect() -> None:
+        if database.obj is not sqlite:
+            if database.obj is not None and not database.is_closed():
+                database.close()
+            database.initialize(sqlite)
         database.connect(reuse_if_open=True)
 
     @app.teardown_appcontext

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fingerprints import Comparison, Fingerprint, FingerprintParams, VerifyOptions, align, mark_boilerplate, score
+from fingerprints.verify import required_evidence
 
 from .db import Article, ArticleFingerprint, Outlet, database
 from .store import article_summary, stored_blobs
@@ -79,18 +80,48 @@ def _band_hits(keys: list[int]) -> set[int]:
     return {article_id for (article_id,) in rows}
 
 
-def candidates(query: Fingerprint, wanted: int, exclude: set[int]) -> list[int]:
-    """Article ids worth verifying, most promising first."""
-    winnowed = [int(value) for value in query.winnowed]
-    hits = _posting_hits(winnowed)
-    # One shared posting can be a coincidence; two rarely are. Very short
-    # texts have only one or two winnowed hashes, so one must do.
-    needed = 1 if len(winnowed) <= 3 else 2
-    proposed = {article_id: count for article_id, count in hits.items() if count >= needed}
-    for article_id in _band_hits(query.band_keys):
-        proposed.setdefault(article_id, needed)
+def _needed_hits(evidence_tokens: int, params: FingerprintParams) -> int:
+    """Shared postings a verifiable pair has at the least, with a safety margin.
+
+    A shared run of n shingles holds a selected (winnowed) hash in every
+    window of ``winnow_window`` shingles, so ``evidence_tokens`` of shared
+    text show up as about evidence / window postings. Copy-editing can split
+    the evidence into short runs that hold fewer, hence the halving.
+    """
+    shingles = evidence_tokens - params.shingle_size + 1
+    return max(1, shingles // params.winnow_window // 2)
+
+
+def candidates(query: Fingerprint, settings: MatchSettings, wanted: int, exclude: set[int]) -> list[int]:
+    """Article ids worth verifying, most promising first.
+
+    A candidate must share as many postings as the evidence verification will
+    demand of it implies; that keeps the thousands of articles that share a
+    stock phrase or two with any text out of verification.
+    """
+    params = settings.params
+    hits = _posting_hits([int(value) for value in query.winnowed])
     for article_id in exclude:
-        proposed.pop(article_id, None)
+        hits.pop(article_id, None)
+    strong_enough = _needed_hits(required_evidence(query.token_count, query.token_count, settings.verify), params)
+    proposed = {article_id: count for article_id, count in hits.items() if count >= strong_enough}
+    # Shorter articles need less evidence, so fewer postings: look at their
+    # lengths before turning them away.
+    weaker = sorted(
+        (article_id for article_id, count in hits.items() if count < strong_enough),
+        key=lambda article_id: -hits[article_id],
+    )[: 4 * _CHUNK]
+    for chunk in _chunks(weaker):
+        rows = database.execute_sql(
+            f"SELECT id, token_count FROM article WHERE id IN ({','.join('?' * len(chunk))})", chunk
+        )
+        for article_id, token_count in rows:
+            needed = _needed_hits(required_evidence(query.token_count, token_count, settings.verify), params)
+            if hits[article_id] >= needed:
+                proposed[article_id] = hits[article_id]
+    for article_id in _band_hits(query.band_keys):
+        if article_id not in exclude:
+            proposed.setdefault(article_id, 0)
     ranked = sorted(proposed, key=lambda article_id: (-proposed[article_id], article_id))
     return ranked[:wanted]
 
@@ -172,7 +203,7 @@ def find_matches(
         same = Article.get_or_none(Article.url == exclude_url)
         if same is not None:
             exclude_ids = {*exclude_ids, same.id}
-    ids = candidates(query, max(settings.min_candidates, 4 * limit), set(exclude_ids))
+    ids = candidates(query, settings, max(settings.min_candidates, 4 * limit), set(exclude_ids))
     if not ids:
         return []
     prints = _load_fingerprints(ids, settings.params, params_row)

@@ -235,3 +235,14 @@ def test_every_error_is_json(client):
     assert_error(client.delete("/api/v1/articles"), 405)
     assert_error(client.get("/api/v1/articles/12345"), 404, "12345")
     assert_error(client.get("/api/v1/articles/1/matches?limit=x"), 404)
+
+
+def test_two_apps_in_one_process_keep_their_own_databases(tmp_path):
+    from server import create_app
+
+    first = create_app({"DATABASE": str(tmp_path / "first.db")}).test_client()
+    second = create_app({"DATABASE": str(tmp_path / "second.db")}).test_client()
+    assert post_articles(first, article("https://a.example/1", WIRE_STORY)).status_code == 201
+    assert first.get("/api/v1/stats").get_json()["articles"] == 1
+    assert second.get("/api/v1/stats").get_json()["articles"] == 0
+    assert first.post("/api/v1/match", json={"text": WIRE_STORY}).get_json()["matches"]
