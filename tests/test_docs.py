@@ -35,13 +35,16 @@ def test_every_cli_command_and_option_is_documented(name):
                 assert option in README, f"{name} {option}"
 
 
-@pytest.mark.parametrize("variable", ["WIRETRACE_DB", "WIRETRACE_API_KEY", "WIRETRACE_MAX_TEXT_BYTES",
-                                      "WIRETRACE_BOILERPLATE_MIN_STORIES"])
+@pytest.mark.parametrize(
+    "variable", ["WIRETRACE_DB", "WIRETRACE_API_KEY", "WIRETRACE_MAX_TEXT_BYTES", "WIRETRACE_BOILERPLATE_MIN_STORIES"]
+)
 def test_every_setting_is_documented(variable):
     assert variable in README
-    assert variable in (Path(__file__).resolve().parents[1] / "server" / "__init__.py").read_text() + (
-        Path(__file__).resolve().parents[1] / "server" / "cli.py"
-    ).read_text()
+    assert (
+        variable
+        in (Path(__file__).resolve().parents[1] / "server" / "__init__.py").read_text()
+        + (Path(__file__).resolve().parents[1] / "server" / "cli.py").read_text()
+    )
 
 
 def test_every_fingerprint_parameter_is_documented():

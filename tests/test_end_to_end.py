@@ -137,7 +137,10 @@ def test_another_process_sees_an_article_as_soon_as_its_ingest_returns(demo_serv
     wiretrace = Path(sys.executable).with_name("wiretrace")
     result = subprocess.run(
         [str(wiretrace), "match", str(query), "--db", DEMO_DB["path"], "--json", "--limit", "50"],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     urls = {match["article"]["url"] for match in json.loads(result.stdout)["matches"]}
     assert "https://reprints.example/1" in urls
