@@ -10,6 +10,7 @@ index), and the parameters that made all of these.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -32,12 +33,16 @@ class Fingerprint:
     token_starts: np.ndarray  # int64 original offsets, one per token
     token_ends: np.ndarray
     quoted: np.ndarray  # bool, one per token
-    winnowed: np.ndarray  # uint32, sorted distinct
     signature: np.ndarray  # uint32 MinHash values
 
     @property
     def token_count(self) -> int:
         return len(self.token_starts)
+
+    @cached_property
+    def winnowed(self) -> np.ndarray:
+        """Sorted distinct winnowed shingle hashes: what the partial-reuse index stores."""
+        return winnow(self.shingles, self.params.winnow_window)
 
     @property
     def shingle_width(self) -> int:
@@ -68,7 +73,6 @@ class Fingerprint:
             token_starts=spans[0],
             token_ends=spans[1],
             quoted=quoted,
-            winnowed=winnow(shingles, params.winnow_window),
             signature=np.frombuffer(blobs["signature"], dtype="<u4").astype(np.uint32),
         )
 
@@ -85,6 +89,5 @@ def fingerprint(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> Finger
         token_starts=tokens.starts,
         token_ends=tokens.ends,
         quoted=tokens.quoted,
-        winnowed=winnow(shingles, params.winnow_window),
         signature=minhash(shingles, params).hashvalues,
     )

@@ -212,7 +212,10 @@ def find_matches(
     aligned: dict[int, list] = {}
     for article_id, print_ in prints.items():
         passages = align(query, print_, settings.verify)
-        if passages:
+        # Boilerplate can only take evidence away: a pair that falls short
+        # before it is judged needs no further work.
+        evidence = sum(passage.tokens for passage in passages if not passage.quoted)
+        if evidence >= required_evidence(query.token_count, print_.token_count, settings.verify):
             aligned[article_id] = passages
     if not aligned:
         return []
