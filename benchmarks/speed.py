@@ -1,0 +1,335 @@
+"""Speed: wiretrace ingest and match against a plain datasketch pipeline, in one run.
+
+Measured on the same machine in the same process, one after the other:
+
+1. **Ingest** of every article in ``../shared/data`` (about 23,000) into a
+   fresh wiretrace database through ``server.cli.ingest_lines``, end to end:
+   JSON parsing, validation, fingerprinting, SQLite rows and both indexes.
+2. **The datasketch pipeline** over the same texts (already parsed, which
+   favours it): wiretrace's tokens joined into 5-word shingles, ``MinHash``
+   with its default hash (``sha1_hash32`` of the UTF-8 bytes) through
+   ``update_batch``, ``MinHashLSH(threshold=0.5)`` insert, in memory.
+3. **Match latency**, server side: ``POST /api/v1/match`` through
+   ``app.test_client()`` for real article texts and simulated copies, against
+   the datasketch pipeline's query (sign, then ``MinHashLSH.query``; it
+   verifies nothing).
+4. **The hash function alone**: MinHash signing throughput over the same
+   shingles with datasketch's default ``sha1_hash32``, with
+   ``xxhash.xxh32_intdigest`` as ``hashfunc``, and with wiretrace's numpy
+   shingle hashes through ``update_batch`` and an identity ``hashfunc``
+   (``fingerprints.signature.minhash``).
+
+Every figure is also given as a ratio to the datasketch baseline measured in
+the same run. Results go to ``benchmarks/results/speed.json``.
+
+Usage::
+
+    .venv/bin/python benchmarks/speed.py            # full run, a few minutes
+    .venv/bin/python benchmarks/speed.py --quick    # a few thousand articles
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+from corpus import Article, article_json, data_available, load_corpus  # noqa: E402
+from provenance import load_average, provenance  # noqa: E402
+from simulate import simulate  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TARGETS = {"ingest_speedup_vs_datasketch": 5.0, "match_p99_ms": 20.0}
+
+
+def _shingles(text: str) -> list[bytes]:
+    from fingerprints import tokenize
+
+    tokens = tokenize(text).words
+    if not tokens:
+        return []
+    width = min(5, len(tokens))
+    return [" ".join(tokens[i : i + width]).encode("utf-8") for i in range(len(tokens) - width + 1)]
+
+
+def _percentiles(samples: list[float]) -> dict:
+    values = np.asarray(samples) * 1000
+    return {
+        "count": len(samples),
+        "p50_ms": round(float(np.percentile(values, 50)), 2),
+        "p90_ms": round(float(np.percentile(values, 90)), 2),
+        "p99_ms": round(float(np.percentile(values, 99)), 2),
+        "max_ms": round(float(values.max()), 2),
+        "mean_ms": round(float(values.mean()), 2),
+    }
+
+
+def bench_ingest(app, articles: list[Article], workdir: Path) -> dict:
+    from server.cli import ingest_lines
+
+    path = workdir / "corpus.jsonl"
+    with open(path, "w", encoding="utf-8") as handle:
+        for article in articles:
+            handle.write(json.dumps(article_json(article), ensure_ascii=False) + "\n")
+    started = time.perf_counter()
+    with app.app_context(), open(path, "rb") as stream:
+        summary = ingest_lines(app, stream, show_progress=False)
+    seconds = time.perf_counter() - started
+    return {
+        "articles": len(articles),
+        "stored": summary.stored,
+        "skipped": len(summary.skipped),
+        "seconds": round(seconds, 2),
+        "articles_per_second": round(len(articles) / seconds, 1),
+        "database_mib": round((workdir / "bench.db").stat().st_size / 2**20, 1),
+    }
+
+
+def bench_datasketch_ingest(articles: list[Article]):
+    """The plain pipeline end to end, then its two halves timed apart (shingling; signing and inserting)."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    started = time.perf_counter()
+    for index, article in enumerate(articles):
+        signature = MinHash(num_perm=128)
+        signature.update_batch(_shingles(article.text))
+        lsh.insert(index, signature)
+    seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    shingles = [_shingles(article.text) for article in articles]
+    shingling = time.perf_counter() - started
+    spare = MinHashLSH(threshold=0.5, num_perm=128)
+    started = time.perf_counter()
+    for index, items in enumerate(shingles):
+        signature = MinHash(num_perm=128)
+        signature.update_batch(items)
+        spare.insert(index, signature)
+    signing = time.perf_counter() - started
+    return lsh, {
+        "articles": len(articles),
+        "seconds": round(seconds, 2),
+        "articles_per_second": round(len(articles) / seconds, 1),
+        "shingling_seconds": round(shingling, 2),
+        "sign_and_insert_seconds": round(signing, 2),
+        "sign_and_insert_articles_per_second": round(len(articles) / signing, 1),
+    }
+
+
+def bench_fingerprint_only(articles: list[Article]) -> dict:
+    """``fingerprints.fingerprint`` alone: how much of ingest is fingerprinting."""
+    from fingerprints import TextTooShort, fingerprint
+
+    started = time.perf_counter()
+    for article in articles:
+        with contextlib.suppress(TextTooShort):
+            fingerprint(article.text)
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 2), "articles_per_second": round(len(articles) / seconds, 1)}
+
+
+def bench_match(app, lsh, texts: list[tuple[str, str, str]]) -> dict:
+    from datasketch import MinHash
+
+    client = app.test_client()
+    # Warm up: first requests open the database and fill caches.
+    for _, _, text in texts[:5]:
+        client.post("/api/v1/match", json={"text": text})
+    wiretrace: dict[str, list[float]] = {"all": []}
+    baseline: list[float] = []
+    slowest = []
+    for kind, ident, text in texts:
+        started = time.perf_counter()
+        response = client.post("/api/v1/match", json={"text": text, "limit": 20})
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"match failed: {response.get_json()}")
+        slowest.append((elapsed, kind, ident, len(text.split()), len(response.get_json()["matches"])))
+        wiretrace["all"].append(elapsed)
+        wiretrace.setdefault(kind, []).append(elapsed)
+        started = time.perf_counter()
+        signature = MinHash(num_perm=128)
+        signature.update_batch(_shingles(text))
+        lsh.query(signature)
+        baseline.append(time.perf_counter() - started)
+    slowest.sort(reverse=True)
+    return {
+        "wiretrace": {kind: _percentiles(samples) for kind, samples in wiretrace.items()},
+        "datasketch": _percentiles(baseline),
+        "wiretrace_slowest": [
+            {"ms": round(1000 * ms, 1), "kind": kind, "id": ident, "words": count, "matches": found}
+            for ms, kind, ident, count, found in slowest[:10]
+        ],
+    }
+
+
+def bench_hashing(articles: list[Article]) -> dict:
+    """MinHash signing throughput for one set of shingles, varying only the hash function."""
+    import xxhash
+    from datasketch import MinHash
+
+    from fingerprints import DEFAULT_PARAMS, tokenize
+    from fingerprints.shingles import shingle_hashes, token_hashes
+    from fingerprints.signature import minhash
+
+    shingles = [_shingles(article.text) for article in articles]
+    token_lists = [tokenize(article.text).words for article in articles]
+    numpy_hashes = [
+        shingle_hashes(token_hashes(tokens, DEFAULT_PARAMS.seed), DEFAULT_PARAMS.shingle_size) for tokens in token_lists
+    ]
+    total = sum(len(items) for items in shingles)
+    default = MinHash(num_perm=128)
+    permutations, scheme = default.permutations, default.scheme
+
+    def timed(run) -> float:
+        started = time.perf_counter()
+        run()
+        return time.perf_counter() - started
+
+    def sha1_default():
+        for items in shingles:
+            MinHash(num_perm=128).update_batch(items)
+
+    def sha1_shared_permutations():
+        for items in shingles:
+            MinHash(num_perm=128, permutations=permutations, scheme=scheme).update_batch(items)
+
+    def xxh32():
+        for items in shingles:
+            signature = MinHash(num_perm=128, permutations=permutations, scheme=scheme, hashfunc=xxhash.xxh32_intdigest)
+            signature.update_batch(items)
+
+    def wiretrace_numpy():
+        for values in numpy_hashes:
+            minhash(values, DEFAULT_PARAMS)
+
+    def wiretrace_from_tokens():
+        for tokens in token_lists:
+            minhash(shingle_hashes(token_hashes(tokens, DEFAULT_PARAMS.seed), 5), DEFAULT_PARAMS)
+
+    variants = {
+        "datasketch_default_sha1": (sha1_default, "MinHash(num_perm=128) per text, default sha1_hash32 on bytes"),
+        "sha1_precomputed_permutations": (sha1_shared_permutations, "sha1_hash32, permutations drawn once"),
+        "xxh32": (xxh32, "xxhash.xxh32_intdigest as hashfunc, permutations drawn once"),
+        "wiretrace_numpy_identity": (
+            wiretrace_numpy,
+            "fingerprints.signature.minhash on precomputed numpy shingle hashes (identity hashfunc, affine32)",
+        ),
+        "wiretrace_tokens_to_signature": (
+            wiretrace_from_tokens,
+            "as above, including token_hashes + shingle_hashes from the token lists",
+        ),
+    }
+    results = {}
+    for name, (run, what) in variants.items():
+        seconds = min(timed(run) for _ in range(2))
+        results[name] = {
+            "what": what,
+            "seconds": round(seconds, 3),
+            "shingles_per_second": round(total / seconds),
+            "texts_per_second": round(len(articles) / seconds, 1),
+        }
+    base = results["datasketch_default_sha1"]["seconds"]
+    for figures in results.values():
+        figures["speedup_vs_datasketch_default"] = round(base / figures["seconds"], 2)
+    return {"texts": len(articles), "shingles": total, "variants": results}
+
+
+def run(args: argparse.Namespace) -> dict:
+    from server import create_app
+
+    corpus = load_corpus()
+    rng = random.Random(args.seed)
+    articles = rng.sample(corpus, min(len(corpus), 3000)) if args.quick else corpus
+    print(f"{len(articles)} articles")
+    result: dict = {
+        "benchmark": "speed",
+        "command": "benchmarks/speed.py " + " ".join(sys.argv[1:]),
+        **provenance(),
+        "targets": TARGETS,
+        "quick": args.quick,
+    }
+    with tempfile.TemporaryDirectory(prefix="wiretrace-speed-") as workdir:
+        app = create_app({"DATABASE": str(Path(workdir) / "bench.db")})
+        ingest = bench_ingest(app, articles, Path(workdir))
+        print(f"wiretrace ingest: {ingest['articles_per_second']} articles/s ({ingest['seconds']}s)")
+        lsh, baseline = bench_datasketch_ingest(articles)
+        print(f"datasketch pipeline: {baseline['articles_per_second']} articles/s ({baseline['seconds']}s)")
+        fingerprinting = bench_fingerprint_only(articles)
+        print(f"wiretrace fingerprint() alone: {fingerprinting['articles_per_second']} articles/s")
+        result["ingest"] = {
+            "wiretrace": ingest,
+            "wiretrace_fingerprint_only": fingerprinting,
+            "datasketch": baseline,
+            "speedup_vs_datasketch": round(ingest["articles_per_second"] / baseline["articles_per_second"], 2),
+            "speedup_vs_datasketch_sign_and_insert_only": round(
+                ingest["articles_per_second"] / baseline["sign_and_insert_articles_per_second"], 2
+            ),
+            "fingerprint_only_speedup_vs_datasketch": round(
+                fingerprinting["articles_per_second"] / baseline["articles_per_second"], 2
+            ),
+        }
+
+        half = args.match_queries // 2
+        simulation = simulate(corpus, copies=half, partials=0, quote_pairs=0, carriers_per_outlet=0, seed=args.seed)
+        in_db = [a for a in articles if len(a.text.split()) >= 20]
+        texts = [("real_article", a.id, a.text) for a in rng.sample(in_db, min(len(in_db), args.match_queries - half))]
+        texts += [("simulated_copy", query.id, query.text) for query in simulation.queries]
+        rng.shuffle(texts)
+        match = bench_match(app, lsh, texts)
+        wiretrace_all, datasketch_all = match["wiretrace"]["all"], match["datasketch"]
+        match["p50_ratio_vs_datasketch"] = round(wiretrace_all["p50_ms"] / datasketch_all["p50_ms"], 2)
+        match["p99_ratio_vs_datasketch"] = round(wiretrace_all["p99_ms"] / datasketch_all["p99_ms"], 2)
+        result["match"] = match
+        print(f"match p50 {wiretrace_all['p50_ms']} ms, p99 {wiretrace_all['p99_ms']} ms "
+              f"(datasketch query p50 {datasketch_all['p50_ms']} ms, p99 {datasketch_all['p99_ms']} ms)")  # fmt: skip
+
+    sample = rng.sample(corpus, min(len(corpus), args.hash_texts))
+    result["hashing"] = bench_hashing(sample)
+    for name, figures in result["hashing"]["variants"].items():
+        print(f"  {name:<32} {figures['shingles_per_second']:>10} shingles/s  "
+              f"x{figures['speedup_vs_datasketch_default']}")  # fmt: skip
+    result["load_average_at_end"] = load_average()
+    result["verdict"] = {
+        "ingest_speedup_vs_datasketch": result["ingest"]["speedup_vs_datasketch"],
+        "ingest_target_met": result["ingest"]["speedup_vs_datasketch"] >= TARGETS["ingest_speedup_vs_datasketch"],
+        "match_p99_ms": wiretrace_all["p99_ms"],
+        "match_p99_target_met": wiretrace_all["p99_ms"] < TARGETS["match_p99_ms"],
+    }
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="wiretrace speed benchmark (see docs/benchmarks.md)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--match-queries", type=int, default=500)
+    parser.add_argument("--hash-texts", type=int, default=3000, help="texts signed in the hash-function comparison")
+    parser.add_argument("--quick", action="store_true", help="3,000 articles, for a smoke test")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.match_queries = min(args.match_queries, 100)
+        args.hash_texts = min(args.hash_texts, 500)
+    if not data_available():
+        print("skipped: the shared data directory ../shared/data is not available")
+        return 0
+    result = run(args)
+    print(json.dumps(result["verdict"]))
+    out = args.out or RESULTS / ("speed-quick.json" if args.quick else "speed.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

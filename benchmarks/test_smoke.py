@@ -1,0 +1,61 @@
+"""Smoke tests for the benchmarks: the quick runs finish and write the promised JSON.
+
+Not collected by default (``testpaths = ["tests"]``); run with
+``.venv/bin/python -m pytest benchmarks/test_smoke.py``. Skipped when the
+shared data directory is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from corpus import data_available  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not data_available(), reason="../shared/data is not available")
+
+
+def _run(script: str, out: Path) -> dict:
+    completed = subprocess.run(
+        [sys.executable, str(HERE / script), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_accuracy_quick(tmp_path):
+    result = _run("accuracy.py", tmp_path / "accuracy.json")
+    for system in ("wiretrace", "datasketch", "exact"):
+        metrics = result["metrics"][system]
+        assert {"copy_recall", "partial_recall", "precision"} <= set(metrics)
+    # The exact reference is the yardstick: it must find every labelled source.
+    assert result["metrics"]["exact"]["copy_recall"] == 1.0
+    assert result["metrics"]["exact"]["partial_recall"] == 1.0
+
+
+def test_speed_quick(tmp_path):
+    result = _run("speed.py", tmp_path / "speed.json")
+    assert result["ingest"]["speedup_vs_datasketch"] > 0
+    assert result["match"]["wiretrace"]["all"]["count"] > 0
+    assert set(result["machine"]) >= {"cpu", "cores", "ram_gib"}
+
+
+def test_simulation_is_deterministic():
+    from corpus import load_corpus
+    from simulate import simulate
+
+    corpus = load_corpus()
+    first = simulate(corpus, copies=5, partials=2, quote_pairs=2, carriers_per_outlet=1, seed=7)
+    second = simulate(corpus, copies=5, partials=2, quote_pairs=2, carriers_per_outlet=1, seed=7)
+    assert [q.text for q in first.queries] == [q.text for q in second.queries]
+    assert [q.sources for q in first.queries] == [q.sources for q in second.queries]
