@@ -8,7 +8,7 @@ from .fingerprint import Fingerprint, TextTooShort, fingerprint
 from .normalize import Normalized, normalize
 from .params import DEFAULT_PARAMS, NORMALISER_VERSION, FingerprintParams
 from .tokens import Tokens, canonical, tokenize, tokenize_reference
-from .verify import Comparison, Passage, VerifyOptions, align, compare, mark_boilerplate, score
+from .verify import Comparison, Passage, VerifyOptions, align, compare, score, set_aside_boilerplate
 
 __all__ = [
     "DEFAULT_PARAMS",
@@ -25,9 +25,9 @@ __all__ = [
     "canonical",
     "compare",
     "fingerprint",
-    "mark_boilerplate",
     "normalize",
     "score",
+    "set_aside_boilerplate",
     "tokenize",
     "tokenize_reference",
 ]

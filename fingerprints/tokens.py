@@ -53,6 +53,9 @@ _ASCII_PUNCTUATION = str.maketrans(
 )
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
 _QUOTE_OR_NEWLINE_RE = re.compile('["\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\n]')
+_OPENING_MARKS = "\u201c\u201e\u201f\u00ab"
+_CLOSING_MARKS = "\u201d\u00bb\u2033"
+_LONGEST_UNCLOSED = 600
 
 
 @dataclass(frozen=True)
@@ -117,27 +120,58 @@ def _complex_regions(decoded: str) -> list[tuple[int, int]]:
     return regions
 
 
-def _quoted_ranges(decoded: str) -> list[tuple[int, int]]:
-    """Character ranges between double quotation marks, paired within each paragraph.
+def _mark_kind(text: str, position: int, mark: str) -> str:
+    """Whether a quotation mark opens or closes, from its shape or its neighbours."""
+    if mark in _OPENING_MARKS:
+        return "open"
+    if mark in _CLOSING_MARKS:
+        return "close"
+    before = text[position - 1] if position > 0 else " "
+    after = text[position + 1] if position + 1 < len(text) else " "
+    if before.isspace() or before in "([{-\u2013\u2014/":
+        return "open"
+    if after.isspace() or not after.isalnum():
+        return "close"
+    return "either"
 
-    News style reopens a quotation that runs over several paragraphs without
-    closing it, so an unpaired opening mark runs to the end of its paragraph.
+
+def _quoted_ranges(decoded: str) -> list[tuple[int, int]]:
+    """Character ranges between double quotation marks.
+
+    Marks are told apart as opening or closing by their shape (curly quotes)
+    or their neighbours (straight quotes), so one stray mark cannot flip the
+    rest of a text into a quotation. News style leaves a quotation that runs
+    on into the next paragraph unclosed; an unclosed quotation ends with its
+    paragraph, and after ``_LONGEST_UNCLOSED`` characters at most, because
+    scraped text often comes as one long paragraph. A closing mark with no
+    opening one (a text that starts mid-quotation) is ignored.
     """
     ranges: list[tuple[int, int]] = []
     opening = None
+
+    def close_unclosed(at: int) -> None:
+        ranges.append((opening, min(at, opening + _LONGEST_UNCLOSED)))
+
     for found in _QUOTE_OR_NEWLINE_RE.finditer(decoded):
         position = found.start()
-        if found.group() == "\n":
+        mark = found.group()
+        if mark == "\n":
             if opening is not None:
-                ranges.append((opening, position))
+                close_unclosed(position)
                 opening = None
-        elif opening is None:
+            continue
+        kind = _mark_kind(decoded, position, mark)
+        if opening is None:
+            if kind != "close":
+                opening = position
+        elif kind == "open":
+            close_unclosed(position)
             opening = position
         else:
             ranges.append((opening, position))
             opening = None
     if opening is not None:
-        ranges.append((opening, len(decoded)))
+        close_unclosed(len(decoded))
     return ranges
 
 

@@ -22,7 +22,16 @@ import numpy as np
 
 from .fingerprint import Fingerprint
 
-__all__ = ["Passage", "Comparison", "VerifyOptions", "align", "score", "compare", "required_evidence"]
+__all__ = [
+    "Passage",
+    "Comparison",
+    "VerifyOptions",
+    "align",
+    "score",
+    "compare",
+    "required_evidence",
+    "set_aside_boilerplate",
+]
 
 # A shingle that recurs more often than this inside one text (a refrain, a
 # repeated table row) would make the alignment quadratic; its extra
@@ -121,6 +130,16 @@ def _diagonal_runs(query: np.ndarray, match: np.ndarray) -> np.ndarray:
     return np.stack([starts, starts + diagonal[run_starts], lengths], axis=1)
 
 
+def _true_stretches(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(offset, length) of every maximal stretch of True in ``mask``."""
+    if mask.all():
+        return [(0, len(mask))]
+    edges = np.diff(mask.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    return [(int(start), int(end - start)) for start, end in zip(starts, ends, strict=True)]
+
+
 def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAULT_OPTIONS) -> list[Passage]:
     """The longest non-overlapping runs of shared tokens, in query order."""
     size = query.params.shingle_size
@@ -133,35 +152,43 @@ def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAU
     match_tokens = match.token_count
     # A run of n shingles covers n + size - 1 tokens (short texts have one
     # shingle covering all their tokens).
-    lengths = runs[:, 2] + np.minimum(size, np.minimum(query_tokens, match_tokens)) - 1
-    candidates = np.nonzero(lengths >= min(options.min_passage_tokens, query_tokens, match_tokens))[0]
+    width = min(size, query_tokens, match_tokens)
+    lengths = runs[:, 2] + width - 1
+    minimum = min(options.min_passage_tokens, query_tokens, match_tokens)
+    candidates = np.nonzero(lengths >= minimum)[0]
     candidates = candidates[np.argsort(-lengths[candidates], kind="stable")]
     query_used = np.zeros(query_tokens, dtype=bool)
     match_used = np.zeros(match_tokens, dtype=bool)
+    shortest = max(minimum, width)
     passages = []
     for index in candidates:
         query_first, match_first, _ = (int(v) for v in runs[index])
         length = int(lengths[index])
-        if query_used[query_first : query_first + length].any() or match_used[match_first : match_first + length].any():
-            continue
-        query_used[query_first : query_first + length] = True
-        match_used[match_first : match_first + length] = True
-        quoted_tokens = max(
-            np.count_nonzero(query.quoted[query_first : query_first + length]),
-            np.count_nonzero(match.quoted[match_first : match_first + length]),
-        )
-        passages.append(
-            Passage(
-                query_start=int(query.token_starts[query_first]),
-                query_end=int(query.token_ends[query_first + length - 1]),
-                match_start=int(match.token_starts[match_first]),
-                match_end=int(match.token_ends[match_first + length - 1]),
-                query_first_token=query_first,
-                match_first_token=match_first,
-                tokens=length,
-                quoted=bool(quoted_tokens >= options.quotation_share * length),
+        # A run that overlaps one already taken (the word after a splice
+        # often equals the word after the cut) keeps its free stretches.
+        free = ~(query_used[query_first : query_first + length] | match_used[match_first : match_first + length])
+        for offset, piece in _true_stretches(free):
+            if piece < shortest:
+                continue
+            query_at, match_at = query_first + offset, match_first + offset
+            query_used[query_at : query_at + piece] = True
+            match_used[match_at : match_at + piece] = True
+            quoted_tokens = max(
+                np.count_nonzero(query.quoted[query_at : query_at + piece]),
+                np.count_nonzero(match.quoted[match_at : match_at + piece]),
             )
-        )
+            passages.append(
+                Passage(
+                    query_start=int(query.token_starts[query_at]),
+                    query_end=int(query.token_ends[query_at + piece - 1]),
+                    match_start=int(match.token_starts[match_at]),
+                    match_end=int(match.token_ends[match_at + piece - 1]),
+                    query_first_token=query_at,
+                    match_first_token=match_at,
+                    tokens=piece,
+                    quoted=bool(quoted_tokens >= options.quotation_share * piece),
+                )
+            )
     passages.sort(key=lambda passage: passage.query_start)
     return passages
 
@@ -229,6 +256,53 @@ def compare(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEF
     return score(query, match, align(query, match, options), options)
 
 
-def mark_boilerplate(passages: list[Passage], flags: list[bool]) -> list[Passage]:
-    """Passages with their boilerplate flags set from ``flags``."""
-    return [replace(passage, boilerplate=flag) for passage, flag in zip(passages, flags, strict=True)]
+def set_aside_boilerplate(
+    query: Fingerprint,
+    match: Fingerprint,
+    passages: list[Passage],
+    boilerplate_hashes: np.ndarray,
+    options: VerifyOptions = DEFAULT_OPTIONS,
+) -> list[Passage]:
+    """Split passages into boilerplate and the rest, given the hashes known to be boilerplate.
+
+    Only winnowed hashes are indexed, so only they can be recognised; inside
+    a boilerplate block they recur at least every ``winnow_window``
+    shingles. Each recognised shingle therefore marks the window around it,
+    which covers the whole block (and may take a few tokens of the text
+    either side: a small loss next to letting furniture count as copying).
+    """
+    if len(boilerplate_hashes) == 0 or not passages:
+        return passages
+    size = query.shingle_width
+    reach = query.params.winnow_window - 1
+    result: list[Passage] = []
+    for passage in passages:
+        shingles = query.shingles[passage.query_shingles(size)]
+        flagged = np.flatnonzero(np.isin(shingles, boilerplate_hashes))
+        if len(flagged) == 0:
+            result.append(passage)
+            continue
+        boiler = np.zeros(passage.tokens, dtype=bool)
+        for position in flagged:
+            boiler[max(0, position - reach) : position + size + reach] = True
+        for is_boilerplate, mask in ((True, boiler), (False, ~boiler)):
+            for offset, length in _true_stretches(mask):
+                if not is_boilerplate and length < max(options.min_passage_tokens, size):
+                    continue
+                query_at = passage.query_first_token + offset
+                match_at = passage.match_first_token + offset
+                result.append(
+                    replace(
+                        passage,
+                        query_start=int(query.token_starts[query_at]),
+                        query_end=int(query.token_ends[query_at + length - 1]),
+                        match_start=int(match.token_starts[match_at]),
+                        match_end=int(match.token_ends[match_at + length - 1]),
+                        query_first_token=query_at,
+                        match_first_token=match_at,
+                        tokens=length,
+                        boilerplate=is_boilerplate,
+                    )
+                )
+    result.sort(key=lambda passage: passage.query_start)
+    return result

@@ -25,7 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
         API_KEY=os.environ.get("WIRETRACE_API_KEY") or None,
         MAX_TEXT_BYTES=max_text,
         FINGERPRINT_PARAMS=DEFAULT_PARAMS,
-        BOILERPLATE_MIN_STORIES=int(os.environ.get("WIRETRACE_BOILERPLATE_MIN_STORIES", 3)),
+        BOILERPLATE_MIN_STORIES=int(os.environ.get("WIRETRACE_BOILERPLATE_MIN_STORIES", 5)),
         JSON_SORT_KEYS=False,
     )
     if config:

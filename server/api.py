@@ -17,7 +17,7 @@ from .db import Article
 from .errors import ApiError
 from .matching import find_matches
 from .store import article_detail, fingerprint_all, ingest, load_fingerprint, params_id, stats
-from .validation import default_outlet, parse_articles_body, parse_match_body
+from .validation import parse_articles_body, parse_match_body
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -76,7 +76,6 @@ def post_match():
         params_id(settings.params),
         limit=wanted.limit,
         exclude_url=wanted.url,
-        query_outlet=default_outlet(wanted.url) if wanted.url else None,
     )
     return {"ok": True, "matches": [match.to_json() for match in matches]}
 
@@ -111,7 +110,6 @@ def get_article_matches(article_id: int):
         params_id(settings.params),
         limit=int(limit),
         exclude_ids={article.id},
-        query_outlet=article.outlet.name,
     )
     return {"ok": True, "article": {"id": article.id, "url": article.url}, "matches": [m.to_json() for m in matches]}
 

@@ -8,9 +8,9 @@ decides; nothing unverified is returned.
 
 Boilerplate is decided here because it needs the corpus: a passage is set
 aside when most of its winnowed hashes recur in at least
-``BOILERPLATE_MIN_STORIES`` different stories of the match's outlet (or the
-query's), which is what navigation, newsletter prompts, copyright and
-correction lines look like. Counting distinct stories rather than articles
+``BOILERPLATE_MIN_STORIES`` different stories of some one outlet, which is
+what navigation, newsletter prompts, copyright and correction lines look
+like. Counting distinct stories rather than articles
 keeps an outlet's many versions of one story from looking like boilerplate.
 """
 
@@ -21,10 +21,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fingerprints import Comparison, Fingerprint, FingerprintParams, VerifyOptions, align, mark_boilerplate, score
+from fingerprints import (
+    Comparison,
+    Fingerprint,
+    FingerprintParams,
+    VerifyOptions,
+    align,
+    score,
+    set_aside_boilerplate,
+)
 from fingerprints.verify import required_evidence
 
-from .db import Article, ArticleFingerprint, Outlet, database
+from .db import Article, ArticleFingerprint, database
 from .store import article_summary, stored_blobs
 
 __all__ = ["MatchSettings", "find_matches", "Match"]
@@ -37,7 +45,7 @@ _CHUNK = 900
 class MatchSettings:
     params: FingerprintParams
     verify: VerifyOptions
-    boilerplate_min_stories: int = 3
+    boilerplate_min_stories: int = 5
     # Candidates verified per query beyond the requested limit: the index's
     # ranking is only a hint, verification's is the answer.
     min_candidates: int = 100
@@ -153,24 +161,29 @@ def _distinct_stories(signatures: list[np.ndarray], enough: int) -> int:
     return len(stories)
 
 
-def _boilerplate_pairs(hashes: list[int], outlet_ids: set[int], min_stories: int) -> set[tuple[int, int]]:
-    """(hash, outlet) pairs where the hash recurs across ``min_stories`` stories of that outlet."""
-    if not hashes or not outlet_ids:
+def _boilerplate_hashes(hashes: list[int], min_stories: int) -> set[int]:
+    """The hashes that recur across ``min_stories`` different stories of some one outlet.
+
+    Any outlet counts, not only the two being compared: an outlet's promo or
+    newsletter box carried along by a copy on another site is still that
+    outlet's boilerplate.
+    """
+    if not hashes:
         return set()
     frequent: list[tuple[int, int]] = []
-    outlets = sorted(outlet_ids)
-    outlet_marks = ",".join("?" * len(outlets))
-    for chunk in _chunks(hashes, _CHUNK - len(outlets)):
+    for chunk in _chunks(hashes):
         marks = ",".join("?" * len(chunk))
         rows = database.execute_sql(
-            f"SELECT hash, outlet_id FROM posting WHERE hash IN ({marks}) AND outlet_id IN ({outlet_marks}) "
+            f"SELECT hash, outlet_id FROM posting WHERE hash IN ({marks}) "
             "GROUP BY hash, outlet_id HAVING COUNT(*) >= ?",
-            [*chunk, *outlets, min_stories],
+            [*chunk, min_stories],
         )
         frequent.extend(rows)
-    pairs = set()
+    boilerplate: set[int] = set()
     signatures: dict[int, np.ndarray] = {}
     for hash_value, outlet_id in frequent:
+        if hash_value in boilerplate:
+            continue
         # A sample is enough: boilerplate recurs across many stories, so the
         # first few dozen articles already show several.
         rows = database.execute_sql(
@@ -184,8 +197,8 @@ def _boilerplate_pairs(hashes: list[int], outlet_ids: set[int], min_stories: int
                 signatures[article_id] = np.frombuffer(blob, dtype="<u4")
             sample.append(signatures[article_id])
         if _distinct_stories(sample, min_stories) >= min_stories:
-            pairs.add((hash_value, outlet_id))
-    return pairs
+            boilerplate.add(hash_value)
+    return boilerplate
 
 
 def find_matches(
@@ -196,7 +209,6 @@ def find_matches(
     limit: int,
     exclude_ids: set[int] = frozenset(),
     exclude_url: str | None = None,
-    query_outlet: str | None = None,
 ) -> list[Match]:
     """Verified matches for ``query``, highest containment of the query first."""
     if exclude_url is not None:
@@ -220,34 +232,24 @@ def find_matches(
     if not aligned:
         return []
 
-    winnowed = query.winnowed
-    passage_hashes: dict[tuple[int, int], np.ndarray] = {}
-    for article_id, passages in aligned.items():
-        for index, passage in enumerate(passages):
-            inside = query.shingles[passage.query_shingles(query.shingle_width)]
-            passage_hashes[(article_id, index)] = np.intersect1d(inside, winnowed)
-    every_hash = sorted({int(value) for values in passage_hashes.values() for value in values})
-    query_outlet_id = None
-    if query_outlet is not None:
-        outlet = Outlet.get_or_none(Outlet.name == query_outlet)
-        query_outlet_id = outlet.id if outlet is not None else None
-    outlet_ids = {articles[article_id].outlet_id for article_id in aligned}
-    if query_outlet_id is not None:
-        outlet_ids.add(query_outlet_id)
-    boilerplate = _boilerplate_pairs(every_hash, outlet_ids, settings.boilerplate_min_stories)
+    # Only the hashes inside shared passages can matter, and only the
+    # winnowed ones are in the index.
+    shared = np.unique(
+        np.concatenate(
+            [query.shingles[p.query_shingles(query.shingle_width)] for passages in aligned.values() for p in passages]
+        )
+    )
+    candidates_hashes = np.intersect1d(shared, query.winnowed)
+    boilerplate = np.asarray(
+        sorted(_boilerplate_hashes([int(v) for v in candidates_hashes], settings.boilerplate_min_stories)),
+        dtype=np.uint32,
+    )
 
     matches = []
     for article_id, passages in aligned.items():
         article = articles[article_id]
-        judged_outlets = {article.outlet_id, query_outlet_id} - {None}
-        flags = []
-        for index in range(len(passages)):
-            values = passage_hashes[(article_id, index)]
-            repeated = sum(
-                1 for value in values if any((int(value), outlet) in boilerplate for outlet in judged_outlets)
-            )
-            flags.append(len(values) > 0 and repeated * 2 >= len(values))
-        comparison = score(query, prints[article_id], mark_boilerplate(passages, flags), settings.verify)
+        judged = set_aside_boilerplate(query, prints[article_id], passages, boilerplate, settings.verify)
+        comparison = score(query, prints[article_id], judged, settings.verify)
         if comparison.verified:
             matches.append(Match(article, comparison))
     matches.sort(

@@ -129,21 +129,35 @@ def test_stats(client, corpus):
 
 
 def test_outlet_boilerplate_does_not_make_a_match(client):
-    stories = [UNRELATED_STORY, INDEPENDENT_STORY, "\n\n".join(WIRE_PARAGRAPHS[:4]), "\n\n".join(WIRE_PARAGRAPHS[4:])]
+    stories = [
+        UNRELATED_STORY,
+        INDEPENDENT_STORY,
+        "\n\n".join(WIRE_PARAGRAPHS[0:2]),
+        "\n\n".join(WIRE_PARAGRAPHS[2:5]),
+        "\n\n".join(WIRE_PARAGRAPHS[5:8]),
+    ]
     for number, story in enumerate(stories):
-        post_articles(
-            client, article(f"https://harbourgazette.example/{number}", f"{FURNITURE}\n\n{story}\n\n{FURNITURE}")
-        )
+        text = f"{FURNITURE}\n\n{story}\n\n{FURNITURE}"
+        post_articles(client, article(f"https://harbourgazette.example/{number}", text))
     other = "The ferry operator announced a new winter timetable on Monday with fewer sailings to the islands. " * 3
-    response = client.post(
-        "/api/v1/match", json={"text": f"{FURNITURE}\n\n{other}", "url": "https://harbourgazette.example/new"}
-    )
-    assert response.get_json()["matches"] == []
+    for url in ("https://harbourgazette.example/new", "https://elsewhere.example/new"):
+        response = client.post("/api/v1/match", json={"text": f"{FURNITURE}\n\n{other}", "url": url})
+        assert response.get_json()["matches"] == [], url
     # The copied story still matches, and only through its own text.
-    copied = client.post("/api/v1/match", json={"text": f"{FURNITURE}\n\n{WIRE_PARAGRAPHS[5]}\n\n{WIRE_PARAGRAPHS[6]}"})
-    matches = copied.get_json()["matches"]
-    assert [m["article"]["url"] for m in matches] == ["https://harbourgazette.example/3"]
+    query = f"{FURNITURE}\n\n" + "\n\n".join(WIRE_PARAGRAPHS[5:8])
+    matches = client.post("/api/v1/match", json={"text": query}).get_json()["matches"]
+    assert [m["article"]["url"] for m in matches] == ["https://harbourgazette.example/4"]
     assert all(p["query_start"] > len(FURNITURE) for p in matches[0]["passages"])
+
+
+def test_an_outlets_boilerplate_carried_by_a_copy_elsewhere_does_not_make_a_match(client):
+    stories = [UNRELATED_STORY, INDEPENDENT_STORY, *("\n\n".join(WIRE_PARAGRAPHS[i : i + 2]) for i in (0, 2, 4, 6))]
+    for number, story in enumerate(stories):
+        post_articles(client, article(f"https://origin.example/{number}", f"{story}\n\n{FURNITURE}"))
+    post_articles(client, article("https://mirror.example/1", f"{UNRELATED_STORY}\n\n{FURNITURE}"))
+    other = "The ferry operator announced a new winter timetable on Monday with fewer sailings to the islands. " * 3
+    response = client.post("/api/v1/match", json={"text": f"{other}\n\n{FURNITURE}", "url": "https://third.example/1"})
+    assert response.get_json()["matches"] == []
 
 
 def test_shared_quotation_does_not_match(client):

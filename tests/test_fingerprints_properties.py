@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from fingerprints import DEFAULT_PARAMS, canonical, compare, fingerprint, normalize, tokenize, tokenize_reference
 from fingerprints.shingles import shingle_hashes, shingle_hashes_reference, token_hashes, winnow
-from fingerprints.signature import minhash, minhash_batch, minhash_reference
+from fingerprints.signature import minhash, minhash_reference
 
 # Text that looks like scraped news: words, punctuation, the usual Unicode
 # variants, entities, and the characters used to dodge matching.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fingerprints import canonical, compare, fingerprint, mark_boilerplate, score
+from fingerprints import canonical, compare, fingerprint, score, set_aside_boilerplate
 from fingerprints.verify import align
 from tests.texts import (
     BOILERPLATE_FOOTER,
@@ -104,7 +104,7 @@ def test_boilerplate_passages_are_neither_evidence_nor_score():
     query, match = fingerprint(first), fingerprint(second)
     passages = align(query, match)
     assert passages and compare(query, match).verified  # without corpus knowledge it looks like reuse
-    judged = score(query, match, mark_boilerplate(passages, [True] * len(passages)))
+    judged = score(query, match, set_aside_boilerplate(query, match, passages, fingerprint(footer).winnowed))
     assert not judged.verified
     assert judged.passages == []
     assert judged.containment_query == 0.0
@@ -128,3 +128,44 @@ def test_chinese_text_matches_by_character_ngrams():
     comparison = compare(fingerprint(copy), fingerprint(text))
     assert comparison.verified
     assert comparison.containment_query > 0.8
+
+
+def test_quotation_marks_are_paired_by_shape_and_context():
+    from fingerprints import tokenize
+
+    def quoted_words(text):
+        tokens = tokenize(text)
+        return [word for word, quoted in zip(tokens.words, tokens.quoted, strict=True) if quoted]
+
+    assert quoted_words('He said "we will stay" and left.') == ["we", "will", "stay"]
+    assert quoted_words("He said \u201cwe will stay\u201d and left.") == ["we", "will", "stay"]
+    # A text that starts mid-quotation: the closing mark opens nothing.
+    assert quoted_words('distinctions," said the judge. Then "more" followed.') == ["more"]
+    # Two openings in a row: the first quotation ends where the second begins.
+    assert quoted_words('"one two "three four" five') == ["one", "two", "three", "four"]
+    # An unclosed quotation in one long scraped paragraph stops after a few hundred characters.
+    narrative = " ".join(f"The council met on day {i} to review the harbour budget." for i in range(1, 40))
+    assert 0 < len(quoted_words('The minister called it "a disaster. ' + narrative)) < 150
+
+
+def test_a_stray_quotation_mark_does_not_hide_a_copy():
+    narrative = " ".join(
+        f"The council met on day {i} to review the harbour budget and the rail timetable for the coming season."
+        for i in range(1, 9)
+    )
+    comparison = compare(fingerprint(narrative), fingerprint('The minister called the plan "a disaster. ' + narrative))
+    assert comparison.verified
+
+
+def test_a_run_overlapping_a_longer_one_keeps_its_free_stretch():
+    first = "Alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar."
+    second = "The papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu."
+    third = (
+        "The amber bronze copper diamond emerald fuchsia garnet hazel indigo jade khaki lemon magenta navy olive "
+        "peach quartz ruby silver teal umber violet wheat."
+    )
+    spliced = first + " " + third
+    comparison = compare(fingerprint(spliced), fingerprint(" ".join([first, second, third])))
+    covered = {canonical(spliced[p.query_start : p.query_end]) for p in comparison.passages}
+    assert canonical(first) in covered or any(canonical(first) in text for text in covered)
+    assert sum(p.tokens for p in comparison.passages) == len(canonical(spliced).split())
