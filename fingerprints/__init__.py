@@ -8,7 +8,7 @@ from .fingerprint import Fingerprint, TextTooShort, fingerprint
 from .normalize import Normalized, normalize
 from .params import DEFAULT_PARAMS, NORMALISER_VERSION, FingerprintParams
 from .tokens import Tokens, canonical, tokenize, tokenize_reference
-from .verify import Comparison, Passage, VerifyOptions, align, compare, score, set_aside_boilerplate
+from .verify import Comparison, Passage, VerifyOptions, align, compare, covered_tokens, score, set_aside_boilerplate
 
 __all__ = [
     "DEFAULT_PARAMS",
@@ -24,6 +24,7 @@ __all__ = [
     "align",
     "canonical",
     "compare",
+    "covered_tokens",
     "fingerprint",
     "normalize",
     "score",

@@ -30,7 +30,9 @@ __all__ = [
     "score",
     "compare",
     "required_evidence",
+    "weigh_evidence",
     "set_aside_boilerplate",
+    "covered_tokens",
 ]
 
 # A shingle that recurs more often than this inside one text (a refrain, a
@@ -49,11 +51,14 @@ class VerifyOptions:
     # words is the "substantial part" below which shared phrases are more
     # often coincidence, a common source or a stock paragraph than reuse.
     min_evidence_tokens: int = 100
-    # Share of a passage's tokens inside quotation marks (in either text)
-    # above which it counts as a quotation: quoting a statement, even one
-    # another text carries unquoted (a press release, a transcript), is
-    # attribution, not copying.
+    # Share of a passage's tokens inside one quotation (in either text) above
+    # which it counts as a quotation: quoting a statement, even one another
+    # text carries unquoted (a press release, a transcript), is attribution,
+    # not copying.
     quotation_share: float = 0.8
+    # Shared narration (outside quotations) from which shared quotations
+    # count as evidence too.
+    min_unquoted_tokens: int = 30
     # Containment from which a text counts as (nearly) all of the other.
     whole_text_containment: float = 0.8
 
@@ -130,6 +135,20 @@ def _diagonal_runs(query: np.ndarray, match: np.ndarray) -> np.ndarray:
     return np.stack([starts, starts + diagonal[run_starts], lengths], axis=1)
 
 
+def _within_one_quotation(quoted: np.ndarray, options: VerifyOptions) -> bool:
+    """Whether a passage is (nearly all) one quotation in this text.
+
+    Two reporters quoting one statement share a run that lies inside a single
+    quotation. A copy of a quote-heavy story shares runs that cross from one
+    quotation through the narration into the next: that is copying.
+    """
+    quoted_count = np.count_nonzero(quoted)
+    if quoted_count < options.quotation_share * len(quoted):
+        return False
+    openings = np.count_nonzero(quoted[1:] & ~quoted[:-1]) + int(quoted[0])
+    return openings == 1
+
+
 def _true_stretches(mask: np.ndarray) -> list[tuple[int, int]]:
     """(offset, length) of every maximal stretch of True in ``mask``."""
     if mask.all():
@@ -173,9 +192,8 @@ def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAU
             query_at, match_at = query_first + offset, match_first + offset
             query_used[query_at : query_at + piece] = True
             match_used[match_at : match_at + piece] = True
-            quoted_tokens = max(
-                np.count_nonzero(query.quoted[query_at : query_at + piece]),
-                np.count_nonzero(match.quoted[match_at : match_at + piece]),
+            quoted = _within_one_quotation(query.quoted[query_at : query_at + piece], options) or _within_one_quotation(
+                match.quoted[match_at : match_at + piece], options
             )
             passages.append(
                 Passage(
@@ -186,7 +204,7 @@ def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAU
                     query_first_token=query_at,
                     match_first_token=match_at,
                     tokens=piece,
-                    quoted=bool(quoted_tokens >= options.quotation_share * piece),
+                    quoted=quoted,
                 )
             )
     passages.sort(key=lambda passage: passage.query_start)
@@ -232,8 +250,7 @@ def score(
     union = len(query_set) + len(match_set) - common
     similarity = common / union if union else 0.0
 
-    evidence = sum(passage.tokens for passage in kept if not passage.quoted)
-    needed = required_evidence(query.token_count, match.token_count, options)
+    evidence, verified = weigh_evidence(kept, query.token_count, match.token_count, options)
     return Comparison(
         similarity=min(1.0, similarity),
         containment_query=min(1.0, containment_query),
@@ -241,7 +258,7 @@ def score(
         relation=_relation(containment_query, containment_match, options.whole_text_containment),
         passages=kept,
         evidence_tokens=evidence,
-        verified=evidence >= needed,
+        verified=verified,
     )
 
 
@@ -249,6 +266,26 @@ def required_evidence(query_tokens: int, match_tokens: int, options: VerifyOptio
     """Tokens of shared, unquoted, non-boilerplate text a pair needs to be reported."""
     shorter = min(query_tokens, match_tokens)
     return max(1, min(options.min_evidence_tokens, math.ceil(0.5 * shorter)))
+
+
+def weigh_evidence(
+    passages: list[Passage], query_tokens: int, match_tokens: int, options: VerifyOptions = DEFAULT_OPTIONS
+) -> tuple[int, bool]:
+    """(evidence tokens, enough?) for these passages (boilerplate already removed).
+
+    Evidence is the shared text outside quotations. Shared quotations add to
+    it only when the texts also share enough narration
+    (``min_unquoted_tokens``): a copy of a quote-heavy story shares both,
+    two reporters quoting one statement share only the quotation.
+    """
+    needed = required_evidence(query_tokens, match_tokens, options)
+    unquoted = sum(passage.tokens for passage in passages if not passage.quoted)
+    if unquoted >= needed:
+        return unquoted, True
+    if unquoted < min(options.min_unquoted_tokens, needed):
+        return unquoted, False
+    total = unquoted + sum(passage.tokens for passage in passages if passage.quoted)
+    return total, total >= needed
 
 
 def compare(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAULT_OPTIONS) -> Comparison:
@@ -260,34 +297,26 @@ def set_aside_boilerplate(
     query: Fingerprint,
     match: Fingerprint,
     passages: list[Passage],
-    boilerplate_hashes: np.ndarray,
+    boilerplate_tokens: np.ndarray,
     options: VerifyOptions = DEFAULT_OPTIONS,
 ) -> list[Passage]:
-    """Split passages into boilerplate and the rest, given the hashes known to be boilerplate.
+    """Split passages at the query tokens known to be boilerplate (a bool mask over the query's tokens).
 
-    Only winnowed hashes are indexed, so only they can be recognised; inside
-    a boilerplate block they recur at least every ``winnow_window``
-    shingles. Each recognised shingle therefore marks the window around it,
-    which covers the whole block (and may take a few tokens of the text
-    either side: a small loss next to letting furniture count as copying).
+    The boilerplate parts stay in the list, flagged, so that scoring can take
+    them out of both texts' shingle sets; the rest keep their evidence.
     """
-    if len(boilerplate_hashes) == 0 or not passages:
+    if not passages or not boilerplate_tokens.any():
         return passages
     size = query.shingle_width
-    reach = query.params.winnow_window - 1
     result: list[Passage] = []
     for passage in passages:
-        shingles = query.shingles[passage.query_shingles(size)]
-        flagged = np.flatnonzero(np.isin(shingles, boilerplate_hashes))
-        if len(flagged) == 0:
+        boiler = boilerplate_tokens[passage.query_first_token : passage.query_first_token + passage.tokens]
+        if not boiler.any():
             result.append(passage)
             continue
-        boiler = np.zeros(passage.tokens, dtype=bool)
-        for position in flagged:
-            boiler[max(0, position - reach) : position + size + reach] = True
         for is_boilerplate, mask in ((True, boiler), (False, ~boiler)):
             for offset, length in _true_stretches(mask):
-                if not is_boilerplate and length < max(options.min_passage_tokens, size):
+                if length < max(options.min_passage_tokens, size):
                     continue
                 query_at = passage.query_first_token + offset
                 match_at = passage.match_first_token + offset
@@ -306,3 +335,11 @@ def set_aside_boilerplate(
                 )
     result.sort(key=lambda passage: passage.query_start)
     return result
+
+
+def covered_tokens(query: Fingerprint, passages: list[Passage]) -> np.ndarray:
+    """A bool mask over the query's tokens: those inside ``passages``."""
+    mask = np.zeros(query.token_count, dtype=bool)
+    for passage in passages:
+        mask[passage.query_first_token : passage.query_first_token + passage.tokens] = True
+    return mask

@@ -27,10 +27,11 @@ from fingerprints import (
     FingerprintParams,
     VerifyOptions,
     align,
+    covered_tokens,
     score,
     set_aside_boilerplate,
 )
-from fingerprints.verify import required_evidence
+from fingerprints.verify import required_evidence, weigh_evidence
 
 from .db import Article, ArticleFingerprint, database
 from .store import article_summary, stored_blobs
@@ -145,28 +146,30 @@ def _load_fingerprints(article_ids: list[int], params: FingerprintParams, params
     return loaded
 
 
-def _distinct_stories(signatures: list[np.ndarray], enough: int) -> int:
-    """How many different stories these articles tell, counting up to ``enough``.
+def _story_representatives(samples: list[tuple[int, np.ndarray]], enough: int) -> list[int]:
+    """One article id per different story among ``samples``, up to ``enough``.
 
     Articles whose MinHash signatures estimate a Jaccard similarity of 0.5 or
     more are versions of one story (an update, a re-issue, a trim);
     articles that share only an outlet's boilerplate are far below that.
     """
-    stories: list[np.ndarray] = []
-    for signature in signatures:
-        if not any(np.count_nonzero(signature == story) * 2 >= len(story) for story in stories):
-            stories.append(signature)
+    stories: list[tuple[int, np.ndarray]] = []
+    for article_id, signature in samples:
+        if not any(np.count_nonzero(signature == other) * 2 >= len(other) for _, other in stories):
+            stories.append((article_id, signature))
             if len(stories) >= enough:
                 break
-    return len(stories)
+    return [article_id for article_id, _ in stories]
 
 
-def _boilerplate_hashes(hashes: list[int], min_stories: int) -> set[int]:
-    """The hashes that recur across ``min_stories`` different stories of some one outlet.
+def _boilerplate_carriers(hashes: list[int], min_stories: int, exclude: set[int]) -> set[tuple[int, int]]:
+    """For each hash that recurs in ``min_stories`` different stories of some one outlet, two of those stories.
 
     Any outlet counts, not only the two being compared: an outlet's promo or
     newsletter box carried along by a copy on another site is still that
-    outlet's boilerplate.
+    outlet's boilerplate. The two carriers (different stories, neither of
+    them the query) show the boilerplate's exact extent: what the query
+    shares with both.
     """
     if not hashes:
         return set()
@@ -179,11 +182,9 @@ def _boilerplate_hashes(hashes: list[int], min_stories: int) -> set[int]:
             [*chunk, min_stories],
         )
         frequent.extend(rows)
-    boilerplate: set[int] = set()
+    carriers: set[tuple[int, int]] = set()
     signatures: dict[int, np.ndarray] = {}
     for hash_value, outlet_id in frequent:
-        if hash_value in boilerplate:
-            continue
         # A sample is enough: boilerplate recurs across many stories, so the
         # first few dozen articles already show several.
         rows = database.execute_sql(
@@ -193,12 +194,34 @@ def _boilerplate_hashes(hashes: list[int], min_stories: int) -> set[int]:
         )
         sample = []
         for article_id, blob in rows:
+            if article_id in exclude:
+                continue
             if article_id not in signatures:
                 signatures[article_id] = np.frombuffer(blob, dtype="<u4")
-            sample.append(signatures[article_id])
-        if _distinct_stories(sample, min_stories) >= min_stories:
-            boilerplate.add(hash_value)
-    return boilerplate
+            sample.append((article_id, signatures[article_id]))
+        stories = _story_representatives(sample, min_stories)
+        if len(stories) >= min_stories:
+            carriers.add((stories[0], stories[1]))
+    return carriers
+
+
+def _boilerplate_tokens(
+    query: Fingerprint, carriers: set[tuple[int, int]], prints: dict[int, Fingerprint], settings, params_row: int
+) -> np.ndarray:
+    """The query's tokens that two different stories of one outlet both carry."""
+    mask = np.zeros(query.token_count, dtype=bool)
+    if not carriers:
+        return mask
+    needed = sorted({article_id for pair in carriers for article_id in pair} - set(prints))
+    loaded = {**prints, **_load_fingerprints(needed, settings.params, params_row)}
+    covered: dict[int, np.ndarray] = {}
+    for first, second in carriers:
+        for carrier in (first, second):
+            if carrier not in covered and carrier in loaded:
+                covered[carrier] = covered_tokens(query, align(query, loaded[carrier], settings.verify))
+        if first in covered and second in covered:
+            mask |= covered[first] & covered[second]
+    return mask
 
 
 def find_matches(
@@ -226,8 +249,7 @@ def find_matches(
         passages = align(query, print_, settings.verify)
         # Boilerplate can only take evidence away: a pair that falls short
         # before it is judged needs no further work.
-        evidence = sum(passage.tokens for passage in passages if not passage.quoted)
-        if evidence >= required_evidence(query.token_count, print_.token_count, settings.verify):
+        if weigh_evidence(passages, query.token_count, print_.token_count, settings.verify)[1]:
             aligned[article_id] = passages
     if not aligned:
         return []
@@ -239,11 +261,12 @@ def find_matches(
             [query.shingles[p.query_shingles(query.shingle_width)] for passages in aligned.values() for p in passages]
         )
     )
-    candidates_hashes = np.intersect1d(shared, query.winnowed)
-    boilerplate = np.asarray(
-        sorted(_boilerplate_hashes([int(v) for v in candidates_hashes], settings.boilerplate_min_stories)),
-        dtype=np.uint32,
+    carriers = _boilerplate_carriers(
+        [int(value) for value in np.intersect1d(shared, query.winnowed)],
+        settings.boilerplate_min_stories,
+        set(exclude_ids),
     )
+    boilerplate = _boilerplate_tokens(query, carriers, prints, settings, params_row)
 
     matches = []
     for article_id, passages in aligned.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fingerprints import canonical, compare, fingerprint, score, set_aside_boilerplate
+from fingerprints import canonical, compare, covered_tokens, fingerprint, score, set_aside_boilerplate
 from fingerprints.verify import align
 from tests.texts import (
     BOILERPLATE_FOOTER,
@@ -104,7 +104,8 @@ def test_boilerplate_passages_are_neither_evidence_nor_score():
     query, match = fingerprint(first), fingerprint(second)
     passages = align(query, match)
     assert passages and compare(query, match).verified  # without corpus knowledge it looks like reuse
-    judged = score(query, match, set_aside_boilerplate(query, match, passages, fingerprint(footer).winnowed))
+    boilerplate = covered_tokens(query, align(query, fingerprint("An unrelated story of its own.\n\n" + footer)))
+    judged = score(query, match, set_aside_boilerplate(query, match, passages, boilerplate))
     assert not judged.verified
     assert judged.passages == []
     assert judged.containment_query == 0.0
@@ -169,3 +170,32 @@ def test_a_run_overlapping_a_longer_one_keeps_its_free_stretch():
     covered = {canonical(spliced[p.query_start : p.query_end]) for p in comparison.passages}
     assert canonical(first) in covered or any(canonical(first) in text for text in covered)
     assert sum(p.tokens for p in comparison.passages) == len(canonical(spliced).split())
+
+
+def test_a_copy_of_a_quote_heavy_story_is_still_a_copy():
+    remarks = [
+        '"We trained all winter for days like this one and the players deserved every bit of it," Felling said.',
+        '"The corner was something we worked on all week, and Tomas timed his run perfectly," she added.',
+        '"Grayfield will be a different test, they are strong at home and we respect them," she said.',
+        '"Nobody in the dressing room is thinking about the playoffs yet, only about the next match," she said.',
+        '"The supporters carried us in the last ten minutes, you could feel the whole ground pushing," she said.',
+    ]
+    story = "\n\n".join(remarks)
+    copy = "Rovers manager speaks after the win.\n\n" + story
+    comparison = compare(fingerprint(copy), fingerprint(story))
+    assert comparison.verified
+    assert comparison.relation in ("duplicate", "contained_in")
+
+
+def test_shared_quotations_count_only_beside_shared_narration():
+    from fingerprints.verify import Passage, weigh_evidence
+
+    def passage(tokens, quoted):
+        return Passage(0, 1, 0, 1, 0, 0, tokens, quoted=quoted)
+
+    assert weigh_evidence([passage(100, False)], 500, 500) == (100, True)
+    assert weigh_evidence([passage(20, False), passage(200, True)], 500, 500) == (20, False)
+    assert weigh_evidence([passage(40, False), passage(70, True)], 500, 500) == (110, True)
+    assert weigh_evidence([passage(40, False), passage(50, True)], 500, 500) == (90, False)
+    # Short texts need half of the shorter one.
+    assert weigh_evidence([passage(20, False)], 40, 500) == (20, True)
