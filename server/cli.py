@@ -140,8 +140,7 @@ def ingest_lines(app, stream, *, batch_size: int = 500, show_progress: bool = Tr
     def flush() -> None:
         if not batch:
             return
-        with database.connection_context():
-            results = ingest([a for a, _ in batch], settings.params, [p for _, p in batch])
+        results = ingest([a for a, _ in batch], settings.params, [p for _, p in batch])
         for result in results:
             setattr(summary, result.status, getattr(summary, result.status) + 1)
         batch.clear()
@@ -156,8 +155,10 @@ def ingest_lines(app, stream, *, batch_size: int = 500, show_progress: bool = Tr
     else:
         parsed_chunks = map(_parse_chunk, jobs)
     progress = tqdm(unit=" lines", disable=not show_progress, file=sys.stderr, mininterval=0.5)
+    # One connection for the whole run: opening one per batch repeats the
+    # pragmas, and closing the last one checkpoints the WAL every time.
     try:
-        with progress:
+        with progress, database.connection_context():
             for parsed_chunk in parsed_chunks:
                 progress.update(len(parsed_chunk))
                 for _number, parsed in parsed_chunk:

@@ -260,3 +260,17 @@ def test_two_apps_in_one_process_keep_their_own_databases(tmp_path):
     assert first.get("/api/v1/stats").get_json()["articles"] == 1
     assert second.get("/api/v1/stats").get_json()["articles"] == 0
     assert first.post("/api/v1/match", json={"text": WIRE_STORY}).get_json()["matches"]
+
+
+def test_a_url_twice_in_one_batch_leaves_only_its_last_text_in_the_index(client, db_path):
+    from fingerprints import fingerprint
+
+    first, second = WIRE_STORY, UNRELATED_STORY
+    response = post_articles(client, article("https://a.example/1", first), article("https://a.example/1", second))
+    assert [item["status"] for item in response.get_json()["articles"]] == ["created", "updated"]
+    with sqlite3.connect(db_path) as connection:
+        stored = sorted(hash_ for (hash_,) in connection.execute("SELECT hash FROM posting"))
+        bands = sorted(key for (key,) in connection.execute("SELECT key FROM band"))
+    assert stored == sorted(fingerprint(second).winnowed.tolist())
+    assert bands == sorted(fingerprint(second).band_keys)
+    assert client.post("/api/v1/match", json={"text": first}).get_json()["matches"] == []
