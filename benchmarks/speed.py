@@ -72,7 +72,7 @@ def _percentiles(samples: list[float]) -> dict:
     }
 
 
-def bench_ingest(app, articles: list[Article], workdir: Path) -> dict:
+def bench_ingest(app, articles: list[Article], workdir: Path, workers: int = 1) -> dict:
     from server.cli import ingest_lines
 
     path = workdir / "corpus.jsonl"
@@ -81,7 +81,7 @@ def bench_ingest(app, articles: list[Article], workdir: Path) -> dict:
             handle.write(json.dumps(article_json(article), ensure_ascii=False) + "\n")
     started = time.perf_counter()
     with app.app_context(), open(path, "rb") as stream:
-        summary = ingest_lines(app, stream, show_progress=False)
+        summary = ingest_lines(app, stream, show_progress=False, workers=workers)
     seconds = time.perf_counter() - started
     return {
         "articles": len(articles),
@@ -89,7 +89,8 @@ def bench_ingest(app, articles: list[Article], workdir: Path) -> dict:
         "skipped": len(summary.skipped),
         "seconds": round(seconds, 2),
         "articles_per_second": round(len(articles) / seconds, 1),
-        "database_mib": round((workdir / "bench.db").stat().st_size / 2**20, 1),
+        "workers": workers,
+        "database_mib": round(Path(app.config["DATABASE"]).stat().st_size / 2**20, 1),
     }
 
 
@@ -266,8 +267,18 @@ def run(args: argparse.Namespace) -> dict:
         print(f"datasketch pipeline: {baseline['articles_per_second']} articles/s ({baseline['seconds']}s)")
         fingerprinting = bench_fingerprint_only(articles)
         print(f"wiretrace fingerprint() alone: {fingerprinting['articles_per_second']} articles/s")
+        # The same ingest with fingerprinting in two processes (wiretrace
+        # ingest --workers 2), into a second database.
+        parallel_app = create_app({"DATABASE": str(Path(workdir) / "bench-parallel.db")})
+        parallel = bench_ingest(parallel_app, articles, Path(workdir), workers=2)
+        print(f"wiretrace ingest --workers 2: {parallel['articles_per_second']} articles/s ({parallel['seconds']}s)")
+        app = create_app({"DATABASE": str(Path(workdir) / "bench.db")})
         result["ingest"] = {
             "wiretrace": ingest,
+            "wiretrace_two_workers": parallel,
+            "two_workers_speedup_vs_datasketch": round(
+                parallel["articles_per_second"] / baseline["articles_per_second"], 2
+            ),
             "wiretrace_fingerprint_only": fingerprinting,
             "datasketch": baseline,
             "speedup_vs_datasketch": round(ingest["articles_per_second"] / baseline["articles_per_second"], 2),
