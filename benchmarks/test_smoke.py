@@ -1,8 +1,8 @@
 """Smoke tests for the benchmarks: the quick runs finish and write the promised JSON.
 
-Not collected by default (``testpaths = ["tests"]``); run with
-``.venv/bin/python -m pytest benchmarks/test_smoke.py``. Skipped when the
-shared data directory is absent.
+Part of the README's test command (``testpaths`` includes ``benchmarks``),
+so CI runs both benchmark scripts on every change. Skipped, with the reason,
+when the shared data directory is absent.
 """
 
 from __future__ import annotations
