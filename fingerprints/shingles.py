@@ -13,7 +13,7 @@ import numpy as np
 import xxhash
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["token_hashes", "shingle_hashes", "shingle_hashes_reference", "winnow"]
+__all__ = ["fmix32", "token_hashes", "shingle_hashes", "shingle_hashes_reference", "winnow"]
 
 # One cache per seed: news vocabulary repeats, so most tokens are hashed once.
 _TOKEN_HASH_CACHES: dict[int, dict[str, int]] = {}
@@ -32,9 +32,13 @@ def token_hashes(words: list[str], seed: int) -> np.ndarray:
     return np.fromiter(map(cache.__getitem__, words), dtype=np.uint32, count=len(words))
 
 
-def _avalanche(values: np.ndarray) -> np.ndarray:
-    # MurmurHash3's 32-bit finaliser: spreads the polynomial's low-entropy
-    # bits so that winnowing's "minimum" is a fair sample.
+def fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser, a bijection that avalanches every bit.
+
+    Here it spreads the shingle polynomial's low-entropy bits so that
+    winnowing's "minimum" is a fair sample; datasketch applies the same
+    pre-mix before its affine32 permutations.
+    """
     values = values ^ (values >> np.uint32(16))
     values = values * np.uint32(0x85EBCA6B)
     values = values ^ (values >> np.uint32(13))
@@ -53,7 +57,7 @@ def shingle_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
         accumulated = hashes[0:windows].copy()
         for offset in range(1, width):
             accumulated = accumulated * _MULTIPLIER + hashes[offset : offset + windows]
-        return _avalanche(accumulated)
+        return fmix32(accumulated)
 
 
 def shingle_hashes_reference(hashes: np.ndarray, size: int) -> np.ndarray:

@@ -15,20 +15,12 @@ import xxhash
 from datasketch import MinHash
 
 from .params import FingerprintParams
+from .shingles import fmix32
 
 __all__ = ["minhash", "minhash_batch", "minhash_reference", "band_keys", "estimated_jaccard"]
 
 
 _BLOCK = 4096
-
-
-def _fmix32(values: np.ndarray) -> np.ndarray:
-    # datasketch's pre-mix for the affine schemes (MurmurHash3's finaliser).
-    values = values ^ (values >> np.uint32(16))
-    values = values * np.uint32(0x85EBCA6B)
-    values = values ^ (values >> np.uint32(13))
-    values = values * np.uint32(0xC2B2AE35)
-    return values ^ (values >> np.uint32(16))
 
 
 @lru_cache(maxsize=16)
@@ -50,7 +42,7 @@ def minhash(shingles: np.ndarray, params: FingerprintParams) -> MinHash:
     """
     permutations = _permutations(params.num_perm, params.seed)
     hashvalues = np.full(params.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
-    mixed = _fmix32(np.asarray(shingles, dtype=np.uint32))
+    mixed = fmix32(np.asarray(shingles, dtype=np.uint32))
     multipliers, offsets = permutations[0], permutations[1]
     # Blocks bound the (shingles x permutations) matrix for very long texts.
     for start in range(0, len(mixed), _BLOCK):

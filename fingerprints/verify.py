@@ -16,7 +16,7 @@ outlet repeats under every article).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -135,6 +135,22 @@ def _diagonal_runs(query: np.ndarray, match: np.ndarray) -> np.ndarray:
     return np.stack([starts, starts + diagonal[run_starts], lengths], axis=1)
 
 
+def _passage(
+    query: Fingerprint, match: Fingerprint, query_at: int, match_at: int, tokens: int, **flags: bool
+) -> Passage:
+    """The passage of ``tokens`` tokens from token ``query_at`` of the query and ``match_at`` of the match."""
+    return Passage(
+        query_start=int(query.token_starts[query_at]),
+        query_end=int(query.token_ends[query_at + tokens - 1]),
+        match_start=int(match.token_starts[match_at]),
+        match_end=int(match.token_ends[match_at + tokens - 1]),
+        query_first_token=query_at,
+        match_first_token=match_at,
+        tokens=tokens,
+        **flags,
+    )
+
+
 def _within_one_quotation(quoted: np.ndarray, options: VerifyOptions) -> bool:
     """Whether a passage is (nearly all) one quotation in this text.
 
@@ -195,18 +211,7 @@ def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAU
             quoted = _within_one_quotation(query.quoted[query_at : query_at + piece], options) or _within_one_quotation(
                 match.quoted[match_at : match_at + piece], options
             )
-            passages.append(
-                Passage(
-                    query_start=int(query.token_starts[query_at]),
-                    query_end=int(query.token_ends[query_at + piece - 1]),
-                    match_start=int(match.token_starts[match_at]),
-                    match_end=int(match.token_ends[match_at + piece - 1]),
-                    query_first_token=query_at,
-                    match_first_token=match_at,
-                    tokens=piece,
-                    quoted=quoted,
-                )
-            )
+            passages.append(_passage(query, match, query_at, match_at, piece, quoted=quoted))
     passages.sort(key=lambda passage: passage.query_start)
     return passages
 
@@ -321,16 +326,8 @@ def set_aside_boilerplate(
                 query_at = passage.query_first_token + offset
                 match_at = passage.match_first_token + offset
                 result.append(
-                    replace(
-                        passage,
-                        query_start=int(query.token_starts[query_at]),
-                        query_end=int(query.token_ends[query_at + length - 1]),
-                        match_start=int(match.token_starts[match_at]),
-                        match_end=int(match.token_ends[match_at + length - 1]),
-                        query_first_token=query_at,
-                        match_first_token=match_at,
-                        tokens=length,
-                        boilerplate=is_boilerplate,
+                    _passage(
+                        query, match, query_at, match_at, length, quoted=passage.quoted, boilerplate=is_boilerplate
                     )
                 )
     result.sort(key=lambda passage: passage.query_start)
