@@ -30,7 +30,8 @@ extension:
 	cd extension && npm ci --no-audit --no-fund && npm run build
 
 ## test: every test, browsers included (installs what it needs)
-test: $(BIN)/wiretrace browsers extension
+test: $(BIN)/wiretrace browsers
+	cd extension && npm run build
 	$(BIN)/python -m pytest
 
 ## test-python: the tests that need no browser

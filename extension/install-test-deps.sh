@@ -12,7 +12,8 @@ missing=()
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -o DPkg::Lock::Timeout=300
   $sudo apt-get install -y -o DPkg::Lock::Timeout=300 "${missing[@]}"
 fi
 
