@@ -9,13 +9,15 @@ from flask import Flask
 __version__ = "0.1.0"
 
 DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024
+# Any browser extension's pages may call the API (see server/access.py).
+DEFAULT_EXTENSION_ORIGINS = r"^(chrome-extension|moz-extension|safari-web-extension)://[A-Za-z0-9-]+$"
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. ``config`` overrides defaults and the ``WIRETRACE_*`` environment."""
     from fingerprints import DEFAULT_PARAMS, VerifyOptions
 
-    from . import api, db, demo, errors
+    from . import access, api, db, demo, errors
     from .matching import MatchSettings
 
     app = Flask(__name__)
@@ -26,6 +28,16 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_TEXT_BYTES=max_text,
         FINGERPRINT_PARAMS=DEFAULT_PARAMS,
         BOILERPLATE_MIN_STORIES=int(os.environ.get("WIRETRACE_BOILERPLATE_MIN_STORIES", 5)),
+        # Access (server/access.py): "public" or "key"; writes: "auto" (a key
+        # is needed once one exists) or "key".
+        READ_ACCESS=os.environ.get("WIRETRACE_READ_ACCESS", "public"),
+        WRITE_ACCESS=os.environ.get("WIRETRACE_WRITE_ACCESS", "auto"),
+        RATE_LIMIT=os.environ.get("WIRETRACE_RATE_LIMIT", "300 per minute"),
+        RATE_LIMIT_KEYED=os.environ.get("WIRETRACE_RATE_LIMIT_KEYED", "3000 per minute"),
+        RATE_LIMIT_STORAGE=os.environ.get("WIRETRACE_RATE_LIMIT_STORAGE", "memory://"),
+        PROXY_COUNT=int(os.environ.get("WIRETRACE_PROXY_COUNT", 0)),
+        CORS_ORIGINS=os.environ.get("WIRETRACE_CORS_ORIGINS", ""),
+        EXTENSION_ORIGINS=os.environ.get("WIRETRACE_EXTENSION_ORIGINS", DEFAULT_EXTENSION_ORIGINS),
         JSON_SORT_KEYS=False,
     )
     if config:
@@ -43,8 +55,11 @@ def create_app(config: dict | None = None) -> Flask:
         verify=VerifyOptions(),
         boilerplate_min_stories=app.config["BOILERPLATE_MIN_STORIES"],
     )
+    if app.config["READ_ACCESS"] not in ("public", "key") or app.config["WRITE_ACCESS"] not in ("auto", "key"):
+        raise ValueError("READ_ACCESS must be 'public' or 'key'; WRITE_ACCESS must be 'auto' or 'key'")
     errors.init_app(app)
     db.init_app(app)
+    access.init_app(app)
     app.register_blueprint(api.api)
     app.register_blueprint(demo.demo)
     return app

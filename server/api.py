@@ -6,13 +6,12 @@ not know.
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, current_app, request
 
 from fingerprints import TextTooShort, fingerprint
 
 from . import __version__
+from .access import key_summary, list_keys, require
 from .db import Article
 from .errors import ApiError
 from .matching import find_matches
@@ -31,16 +30,6 @@ def _json_body() -> object:
     return body
 
 
-def _require_write_key() -> None:
-    expected = current_app.config.get("API_KEY")
-    if not expected:
-        return
-    supplied = request.headers.get("Authorization", "")
-    scheme, _, token = supplied.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
-        raise ApiError(401, "this endpoint needs 'Authorization: Bearer <key>' with a valid API key")
-
-
 def _settings():
     return current_app.extensions["wiretrace"]
 
@@ -53,7 +42,7 @@ def health():
 
 @api.post("/articles")
 def post_articles():
-    _require_write_key()
+    require("write")
     settings = _settings()
     articles = parse_articles_body(_json_body(), current_app.config["MAX_TEXT_BYTES"])
     prints = fingerprint_all(articles, settings.params)
@@ -64,6 +53,7 @@ def post_articles():
 
 @api.post("/match")
 def post_match():
+    require("read")
     settings = _settings()
     wanted = parse_match_body(_json_body(), current_app.config["MAX_TEXT_BYTES"])
     try:
@@ -89,11 +79,13 @@ def _article(article_id: int) -> Article:
 
 @api.get("/articles/<int:article_id>")
 def get_article(article_id: int):
+    require("read")
     return {"ok": True, "article": article_detail(_article(article_id))}
 
 
 @api.get("/articles/<int:article_id>/matches")
 def get_article_matches(article_id: int):
+    require("read")
     settings = _settings()
     article = _article(article_id)
     limit = request.args.get("limit", "20")
@@ -116,4 +108,11 @@ def get_article_matches(article_id: int):
 
 @api.get("/stats")
 def get_stats():
+    require("read")
     return {"ok": True, **stats(_settings().params)}
+
+
+@api.get("/keys")
+def get_keys():
+    require("admin")
+    return {"ok": True, "keys": [key_summary(key) for key in list_keys()]}

@@ -29,6 +29,7 @@ __all__ = [
     "Article",
     "ParamsRecord",
     "ArticleFingerprint",
+    "ApiKey",
     "MODELS",
     "utc_now",
 ]
@@ -99,7 +100,21 @@ class ArticleFingerprint(BaseModel):
         table_name = "fingerprint"
 
 
-MODELS = [Outlet, Article, ParamsRecord, ArticleFingerprint]
+class ApiKey(BaseModel):
+    """An API key: its SHA-256 only, never the key itself (see server.access)."""
+
+    name = CharField(unique=True)
+    prefix = CharField()  # the first characters, to tell keys apart in listings
+    key_hash = CharField(unique=True)
+    scopes = CharField()  # comma-separated: read, write, admin
+    created_at = CharField(default=utc_now)
+    revoked_at = CharField(null=True)
+
+    class Meta:
+        table_name = "api_key"
+
+
+MODELS = [Outlet, Article, ParamsRecord, ArticleFingerprint, ApiKey]
 
 # The two index tables are plain SQL: clustered on the hash (WITHOUT ROWID)
 # so a lookup reads one contiguous range, and peewee has no say in that.

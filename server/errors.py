@@ -38,6 +38,7 @@ def init_app(app) -> None:
             404: "not found",
             405: "method not allowed",
             413: f"request body larger than the limit of {app.config['MAX_CONTENT_LENGTH']} bytes",
+            429: f"rate limit exceeded ({error.description}); wait and retry",
         }
         response = _response(error.code or 500, messages.get(error.code, error.description or error.name))
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:

@@ -26,17 +26,38 @@ def test_every_api_route_is_documented(method, path):
     assert f"`{method} {path}" in README
 
 
-@pytest.mark.parametrize("name", sorted(main.commands))
-def test_every_cli_command_and_option_is_documented(name):
+def cli_commands():
+    for name, command in main.commands.items():
+        yield name, command
+        for sub_name, sub_command in getattr(command, "commands", {}).items():
+            yield f"{name} {sub_name}", sub_command
+
+
+@pytest.mark.parametrize(("name", "command"), sorted(cli_commands(), key=lambda item: item[0]))
+def test_every_cli_command_and_option_is_documented(name, command):
     assert f"`wiretrace {name}" in README
-    for parameter in main.commands[name].params:
+    for parameter in command.params:
         for option in parameter.opts:
             if option.startswith("--"):
                 assert option in README, f"{name} {option}"
 
 
 @pytest.mark.parametrize(
-    "variable", ["WIRETRACE_DB", "WIRETRACE_API_KEY", "WIRETRACE_MAX_TEXT_BYTES", "WIRETRACE_BOILERPLATE_MIN_STORIES"]
+    "variable",
+    [
+        "WIRETRACE_DB",
+        "WIRETRACE_API_KEY",
+        "WIRETRACE_MAX_TEXT_BYTES",
+        "WIRETRACE_BOILERPLATE_MIN_STORIES",
+        "WIRETRACE_READ_ACCESS",
+        "WIRETRACE_WRITE_ACCESS",
+        "WIRETRACE_RATE_LIMIT",
+        "WIRETRACE_RATE_LIMIT_KEYED",
+        "WIRETRACE_RATE_LIMIT_STORAGE",
+        "WIRETRACE_PROXY_COUNT",
+        "WIRETRACE_CORS_ORIGINS",
+        "WIRETRACE_EXTENSION_ORIGINS",
+    ],
 )
 def test_every_setting_is_documented(variable):
     assert variable in README
