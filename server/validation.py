@@ -1,5 +1,9 @@
 """Checking what clients send: one definition of a valid article and match request.
 
+The shapes are the pydantic models of :mod:`server.schemas` (the same ones
+the OpenAPI document is made from); this module turns their errors into the
+API's messages and adds the checks a type cannot express.
+
 The HTTP API and the CLI both go through these functions, so a line of an
 ingest file and an API request are held to the same rules and get the same
 messages.
@@ -11,7 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pydantic import BaseModel, ValidationError
+
 from .errors import ApiError
+from .schemas import DEFAULT_LIMIT, MAX_BATCH, MAX_LIMIT, MAX_URL_LENGTH, ArticleBody, ArticlesBatchBody, MatchBody
 
 __all__ = [
     "ArticleInput",
@@ -24,11 +31,8 @@ __all__ = [
     "parse_published_at",
     "MAX_BATCH",
     "MAX_LIMIT",
+    "DEFAULT_LIMIT",
 ]
-
-MAX_BATCH = 1000
-MAX_LIMIT = 200
-DEFAULT_LIMIT = 20
 
 # Query parameters that only say how a reader arrived; two URLs that differ
 # only in these are the same article.
@@ -57,8 +61,8 @@ def canonical_url(value: object, field: str = "url") -> str:
     if not isinstance(value, str) or not value.strip():
         raise ApiError(400, f"'{field}' must be a non-empty string")
     value = value.strip()
-    if len(value) > 4096:
-        raise ApiError(400, f"'{field}' is longer than 4096 characters")
+    if len(value) > MAX_URL_LENGTH:
+        raise ApiError(400, f"'{field}' is longer than {MAX_URL_LENGTH} characters")
     try:
         parts = urlsplit(value)
         port = parts.port
@@ -106,24 +110,60 @@ def parse_published_at(value: object) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _optional_string(payload: dict, field: str, max_length: int = 1000) -> str | None:
-    value = payload.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, f"'{field}' must be a string")
-    value = value.strip()
-    if len(value) > max_length:
-        raise ApiError(400, f"'{field}' is longer than {max_length} characters")
-    return value or None
+def _field(location: tuple) -> tuple[int | None, str | None]:
+    """(batch position, field name) of a pydantic error location."""
+    position = None
+    if len(location) >= 2 and location[0] == "articles" and isinstance(location[1], int):
+        position, location = location[1], location[2:]
+    field = next((part for part in location if isinstance(part, str)), None)
+    return position, field
 
 
-def _text(payload: dict, max_bytes: int) -> str:
-    if "text" not in payload:
-        raise ApiError(400, "'text' is required")
-    text = payload["text"]
-    if not isinstance(text, str):
-        raise ApiError(400, "'text' must be a string")
+def _message(error: dict, field: str | None, whole: str) -> ApiError:
+    """One pydantic error as the message this API has always given for it."""
+    kind = error["type"]
+    if field is None:
+        return ApiError(400, f"{whole} must be a JSON object")
+    if kind == "missing":
+        return ApiError(400, f"'{field}' is required")
+    if field == "articles":
+        if kind == "too_short":
+            return ApiError(400, "'articles' must hold at least one article")
+        if kind == "too_long":
+            return ApiError(413, f"a batch holds at most {MAX_BATCH} articles, got {error['ctx']['actual_length']}")
+        return ApiError(400, "'articles' must be a list")
+    if field == "limit":
+        if kind in ("greater_than_equal", "less_than_equal"):
+            return ApiError(400, f"'limit' must be between 1 and {MAX_LIMIT}")
+        return ApiError(400, "'limit' must be an integer")
+    if kind == "string_unicode":
+        return ApiError(400, f"'{field}' contains unpaired surrogates (not valid Unicode)")
+    if kind == "string_too_long":
+        return ApiError(400, f"'{field}' is longer than {error['ctx']['max_length']} characters")
+    if field == "url":
+        return ApiError(400, "'url' must be a non-empty string")
+    if field == "text" and kind == "string_too_short":
+        return ApiError(400, "'text' must not be empty")
+    if field == "published_at":
+        return ApiError(400, "'published_at' must be an ISO 8601 date or datetime string")
+    return ApiError(400, f"'{field}' must be a string")
+
+
+def _validate(model: type[BaseModel], body: object, whole: str):
+    """``body`` as ``model``, or the :class:`ApiError` for its first problem (batch size before articles)."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as invalid:
+        errors = invalid.errors(include_url=False, include_input=False)
+        first = next((e for e in errors if e["loc"] == ("articles",)), errors[0])
+        position, field = _field(first["loc"])
+        error = _message(first, field, "an article" if position is not None else whole)
+        if position is not None and len(body["articles"]) > 1:
+            raise ApiError(error.status, f"articles[{position}]: {error.message}") from None
+        raise error from None
+
+
+def _text(text: str, max_bytes: int) -> str:
     if not text.strip():
         raise ApiError(400, "'text' must not be empty")
     if len(text) > max_bytes:
@@ -137,57 +177,42 @@ def _text(payload: dict, max_bytes: int) -> str:
     return text
 
 
-def parse_article(payload: object, max_text_bytes: int) -> ArticleInput:
-    """One ARTICLE object, checked."""
-    if not isinstance(payload, dict):
-        raise ApiError(400, "an article must be a JSON object")
-    if "url" not in payload:
-        raise ApiError(400, "'url' is required")
-    url = canonical_url(payload["url"])
-    text = _text(payload, max_text_bytes)
-    outlet = _optional_string(payload, "outlet", 200) or default_outlet(url)
+def _article(checked: ArticleBody, max_text_bytes: int) -> ArticleInput:
+    url = canonical_url(checked.url)
+    text = _text(checked.text, max_text_bytes)
+    outlet = checked.outlet or default_outlet(url)
     return ArticleInput(
         url=url,
         text=text,
-        title=_optional_string(payload, "title"),
+        title=checked.title or None,
         outlet=outlet.lower(),
-        published_at=parse_published_at(payload.get("published_at")),
+        published_at=parse_published_at(checked.published_at),
     )
+
+
+def parse_article(payload: object, max_text_bytes: int) -> ArticleInput:
+    """One ARTICLE object, checked."""
+    return _article(_validate(ArticleBody, payload, "an article"), max_text_bytes)
 
 
 def parse_articles_body(body: object, max_text_bytes: int) -> list[ArticleInput]:
     """``{"articles": [ARTICLE, ...]}`` or a single ARTICLE; every article is checked before any is stored."""
-    if isinstance(body, dict) and "articles" in body:
-        items = body["articles"]
-        if not isinstance(items, list):
-            raise ApiError(400, "'articles' must be a list")
-        if not items:
-            raise ApiError(400, "'articles' must hold at least one article")
-        if len(items) > MAX_BATCH:
-            raise ApiError(413, f"a batch holds at most {MAX_BATCH} articles, got {len(items)}")
-    elif isinstance(body, dict):
-        items = [body]
-    else:
-        raise ApiError(400, "the body must be a JSON object")
+    if not (isinstance(body, dict) and "articles" in body):
+        return [_article(_validate(ArticleBody, body, "the body"), max_text_bytes)]
+    batch = _validate(ArticlesBatchBody, body, "the body")
     parsed = []
-    for position, item in enumerate(items):
+    for position, item in enumerate(batch.articles):
         try:
-            parsed.append(parse_article(item, max_text_bytes))
+            parsed.append(_article(item, max_text_bytes))
         except ApiError as error:
-            if len(items) == 1:
+            if len(batch.articles) == 1:
                 raise
             raise ApiError(error.status, f"articles[{position}]: {error.message}") from None
     return parsed
 
 
 def parse_match_body(body: object, max_text_bytes: int) -> MatchRequest:
-    if not isinstance(body, dict):
-        raise ApiError(400, "the body must be a JSON object")
-    text = _text(body, max_text_bytes)
-    url = canonical_url(body["url"]) if body.get("url") not in (None, "") else None
-    limit = body.get("limit", DEFAULT_LIMIT)
-    if isinstance(limit, bool) or not isinstance(limit, int):
-        raise ApiError(400, "'limit' must be an integer")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ApiError(400, f"'limit' must be between 1 and {MAX_LIMIT}")
-    return MatchRequest(text=text, url=url, title=_optional_string(body, "title"), limit=limit)
+    checked = _validate(MatchBody, body, "the body")
+    text = _text(checked.text, max_text_bytes)
+    url = canonical_url(checked.url) if checked.url not in (None, "") else None
+    return MatchRequest(text=text, url=url, title=checked.title or None, limit=checked.limit)

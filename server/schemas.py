@@ -1,0 +1,248 @@
+"""The API's request and response bodies as pydantic models: one definition for checking and for documenting.
+
+:mod:`server.validation` checks every request body against the request
+models here, and :mod:`server.openapi` builds the OpenAPI document from the
+JSON Schemas of all of them, so what the document promises is what the
+server enforces.
+
+Request models check shape, types and lengths (strict: ``"5"`` is not a
+number and ``true`` is not an integer). What needs more than that (a URL's
+scheme and host, a date, the text size limit, which is configured per app)
+is checked by :mod:`server.validation` once a body has the right shape, so a
+body with a wrongly typed field is refused for that before anything else. Response models allow keys they do not list:
+the contract only grows and clients ignore keys they do not know.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "MAX_BATCH",
+    "MAX_LIMIT",
+    "DEFAULT_LIMIT",
+    "MAX_URL_LENGTH",
+    "MAX_TITLE_LENGTH",
+    "MAX_OUTLET_LENGTH",
+    "ArticleBody",
+    "ArticlesBatchBody",
+    "MatchBody",
+    "ErrorBody",
+    "HealthResponse",
+    "IngestResult",
+    "IngestResponse",
+    "ArticleSummary",
+    "Passage",
+    "Match",
+    "MatchResponse",
+    "ArticleDetail",
+    "ArticleResponse",
+    "ArticleRef",
+    "ArticleMatchesResponse",
+    "StatsResponse",
+    "KeySummary",
+    "KeysResponse",
+    "REQUEST_MODELS",
+    "RESPONSE_MODELS",
+]
+
+MAX_BATCH = 1000
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 20
+MAX_URL_LENGTH = 4096
+MAX_TITLE_LENGTH = 1000
+MAX_OUTLET_LENGTH = 200
+
+_REQUEST = ConfigDict(strict=True, extra="ignore")
+
+# Lengths are checked after surrounding whitespace is stripped, as stored.
+_Url = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_LENGTH),
+    Field(
+        description="An http or https URL. Stored in canonical form: scheme and host lower-cased, default port, "
+        "fragment and tracking parameters (utm_*, fbclid, gclid, ...) removed.",
+        json_schema_extra={"pattern": "^\\s*[Hh][Tt][Tt][Pp][Ss]?://"},
+    ),
+]
+_Text = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="The article's text: not blank, at most the server's text limit (2 MB of UTF-8 by default), "
+        "with at least one word (else 422).",
+        json_schema_extra={"pattern": "\\S"},
+    ),
+]
+_Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TITLE_LENGTH)]
+_Outlet = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_OUTLET_LENGTH)]
+
+
+class ArticleBody(BaseModel):
+    """ARTICLE: one article to store."""
+
+    model_config = ConfigDict(**_REQUEST, title="Article")
+
+    url: _Url
+    text: _Text
+    title: _Title | None = None
+    outlet: _Outlet | None = Field(
+        default=None, description="Default: the URL's host without 'www.'. Stored lower-case."
+    )
+    published_at: str | None = Field(
+        default=None,
+        description="An ISO 8601 date (2026-03-09) or datetime; datetimes are stored in UTC, a datetime without "
+        "a zone is taken as UTC.",
+        json_schema_extra={"examples": ["2026-03-09", "2026-03-09T08:00:00Z"]},
+    )
+
+
+class ArticlesBatchBody(BaseModel):
+    """A batch of articles, stored in one transaction: all of them or none."""
+
+    model_config = ConfigDict(**_REQUEST, title="ArticlesBatch")
+
+    articles: list[ArticleBody] = Field(
+        min_length=1, max_length=MAX_BATCH, description=f"1 to {MAX_BATCH} articles (more: 413)."
+    )
+
+
+class MatchBody(BaseModel):
+    """A text to look for among the stored articles. The text is not stored."""
+
+    model_config = ConfigDict(**_REQUEST, title="MatchRequest")
+
+    text: _Text
+    url: str | None = Field(
+        default=None,
+        description="The page the text comes from: a stored article with this canonical URL is never returned.",
+    )
+    title: _Title | None = None
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="How many matches at most.")
+
+
+# --- responses ---------------------------------------------------------------
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorBody(_Response):
+    """Every error, 404 and 405 included."""
+
+    model_config = ConfigDict(extra="allow", title="Error")
+
+    ok: Literal[False]
+    error: str = Field(description="A sentence saying what is wrong.")
+    status: int = Field(description="The HTTP status, repeated.")
+
+
+class HealthResponse(_Response):
+    ok: Literal[True]
+    version: str
+    fingerprint_params: str = Field(description="The key of the fingerprint parameters, e.g. n2-k5-p128-s1-b16x8-w12.")
+
+
+class IngestResult(_Response):
+    id: int
+    url: str = Field(description="The canonical URL as stored.")
+    status: Literal["created", "updated", "unchanged"]
+
+
+class IngestResponse(_Response):
+    ok: Literal[True]
+    articles: list[IngestResult]
+
+
+class ArticleSummary(_Response):
+    id: int
+    url: str
+    outlet: str
+    title: str | None
+    published_at: str | None
+
+
+class Passage(_Response):
+    """A shared passage: half-open character offsets (code points) into the query text as sent and the stored text."""
+
+    query_start: int = Field(ge=0)
+    query_end: int = Field(ge=0)
+    match_start: int = Field(ge=0)
+    match_end: int = Field(ge=0)
+
+
+class Match(_Response):
+    article: ArticleSummary
+    similarity: float = Field(ge=0, le=1)
+    containment_query: float = Field(ge=0, le=1)
+    containment_match: float = Field(ge=0, le=1)
+    relation: Literal["duplicate", "contained_in", "contains", "partial"]
+    passages: list[Passage]
+
+
+class MatchResponse(_Response):
+    ok: Literal[True]
+    matches: list[Match] = Field(description="Highest containment_query first.")
+
+
+class ArticleDetail(ArticleSummary):
+    text: str
+    first_seen_at: str
+    updated_at: str
+    content_hash: str
+    token_count: int
+
+
+class ArticleResponse(_Response):
+    ok: Literal[True]
+    article: ArticleDetail
+
+
+class ArticleRef(_Response):
+    id: int
+    url: str
+
+
+class ArticleMatchesResponse(_Response):
+    ok: Literal[True]
+    article: ArticleRef
+    matches: list[Match]
+
+
+class StatsResponse(_Response):
+    ok: Literal[True]
+    articles: int
+    outlets: int
+    fingerprint_params: str
+    database_bytes: int
+    published_from: str | None
+    published_to: str | None
+
+
+class KeySummary(_Response):
+    name: str
+    prefix: str = Field(description="The key's first characters, to tell keys apart; never the key.")
+    scopes: list[Literal["read", "write", "admin"]]
+    created_at: str
+    revoked_at: str | None
+
+
+class KeysResponse(_Response):
+    ok: Literal[True]
+    keys: list[KeySummary]
+
+
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (ArticleBody, ArticlesBatchBody, MatchBody)
+RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
+    ErrorBody,
+    HealthResponse,
+    IngestResponse,
+    MatchResponse,
+    ArticleResponse,
+    ArticleMatchesResponse,
+    StatsResponse,
+    KeysResponse,
+)
