@@ -41,17 +41,61 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--demo", is_flag=True, help="Load the demo corpus first if the database is empty.")
-def serve(db_path: str, host: str, port: int, demo: bool) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    type=click.IntRange(1, 64),
+    show_default=True,
+    help="Worker processes. 1: one process with a thread per request (werkzeug); more: gunicorn.",
+)
+@click.option(
+    "--timeout",
+    default=120,
+    type=click.IntRange(1),
+    show_default=True,
+    help="With --workers > 1: seconds a request may take before gunicorn restarts its worker.",
+)
+def serve(db_path: str, host: str, port: int, demo: bool, workers: int, timeout: int) -> None:
     """Run the HTTP API (and the demo pages under /demo/)."""
-    from werkzeug.serving import run_simple
-
     app = _app(db_path)
     if demo:
         with app.app_context():
             loaded = load_demo_if_empty(app)
         click.echo(f"demo corpus: {loaded} articles loaded" if loaded else "demo corpus: database not empty, skipped")
-    click.echo(f"wiretrace serving {db_path} on http://{host}:{port}/ (API under /api/v1/, demo pages under /demo/)")
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    click.echo(
+        f"wiretrace serving {db_path} on http://{host}:{port}/ with {workers} worker process"
+        f"{'es' if workers > 1 else ''} (API under /api/v1/, demo pages under /demo/)"
+    )
+    if workers == 1:
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+        return
+
+    from gunicorn.app.base import BaseApplication
+
+    class Gunicorn(BaseApplication):
+        # Not preloaded: each worker builds its own app, so no SQLite
+        # connection ever crosses a fork; all of them share the one file.
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "worker_class": "sync",
+                "timeout": timeout,
+                "graceful_timeout": 30,
+                "preload_app": False,
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return _app(db_path)
+
+    Gunicorn().run()
 
 
 def load_demo_if_empty(app) -> int:
