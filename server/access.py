@@ -168,16 +168,24 @@ def init_app(app) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
 
     def limit_for_caller() -> str:
-        caller = current_caller()
-        return app.config["RATE_LIMIT_KEYED"] if caller.key_name else app.config["RATE_LIMIT"]
+        keyed = rate_key().startswith("key:")
+        return app.config["RATE_LIMIT_KEYED"] if keyed else app.config["RATE_LIMIT"]
 
     def exempt() -> bool:
         # Requests from this machine (the CLI, local tools, tests, a reverse
         # proxy that is not configured as one) are not limited; see PROXY_COUNT.
         return _is_loopback(request.remote_addr)
 
+    def rate_key() -> str:
+        # Counting must not refuse anything itself: an invalid key is the
+        # view's to refuse (public pages ignore it), and counts by address.
+        try:
+            return current_caller().rate_key
+        except ApiError:
+            return f"address:{request.remote_addr}"
+
     Limiter(
-        key_func=lambda: current_caller().rate_key,
+        key_func=rate_key,
         app=app,
         default_limits=[limit_for_caller],
         default_limits_exempt_when=exempt,

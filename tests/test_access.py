@@ -227,3 +227,10 @@ def test_public_pages_stay_public_when_reads_need_keys(db_path, path):
     make_key(db_path, "someone", "read")
     client = create_app({"DATABASE": db_path, "READ_ACCESS": "key"}).test_client()
     assert client.get(path).status_code == 200
+
+
+def test_an_invalid_key_does_not_close_the_public_health_check(db_path):
+    client = create_app({"DATABASE": db_path, "RATE_LIMIT": "2 per minute"}).test_client()
+    for _ in range(2):
+        assert client.get("/api/v1/health", headers=bearer("stale"), environ_base=OTHER).status_code == 200
+    assert_error(client.get("/api/v1/health", headers=bearer("stale"), environ_base=OTHER), 429)

@@ -106,9 +106,10 @@ def demo_pages(corpus: dict[str, dict], stories: dict[str, dict]) -> dict[str, s
     - /port-strike.html: the copy of the port strike story the tests leave out of the database;
     - /short.html: a news page whose article has too few words to check;
     - /unrelated.html: an article no outlet in the corpus carries;
-    - /football.html: a copy of the story that a hostile-titled article also copies.
+    - /football.html: a copy of the story that a hostile-titled article also copies;
+    - /hostile-page.html: the same copy on a page whose own title is markup.
     """
-    from e2e_support import PAGE_ARTICLE, XSS_STORY
+    from e2e_support import PAGE_ARTICLE, XSS_STORY, XSS_TITLE
 
     related = [record["title"] for record in list(corpus.values())[6:10]]
     page = corpus[PAGE_ARTICLE]
@@ -138,6 +139,12 @@ def demo_pages(corpus: dict[str, dict], stories: dict[str, dict]) -> dict[str, s
         ),
         "/football.html": article_page(
             title=football["title"],
+            paragraphs=football["text"].split("\n\n"),
+            published_at=football["published_at"],
+            related=related,
+        ),
+        "/hostile-page.html": article_page(
+            title=XSS_TITLE,
             paragraphs=football["text"].split("\n\n"),
             published_at=football["published_at"],
             related=related,

@@ -165,6 +165,14 @@ def test_hostile_title_is_shown_as_text(chromium, checked, artifacts):
     popup.screenshot(artifacts / "chromium-popup-hostile-title.png")
 
 
+def test_a_hostile_page_title_is_shown_as_text(chromium, checked):
+    """Strings from the page itself are as untrusted as the server's."""
+    _, popup = checked("/hostile-page.html")
+    assert XSS_TITLE in popup.evaluate("document.body.textContent")
+    assert popup.evaluate("document.querySelectorAll('img').length") == 1  # the heading's own icon
+    assert popup.evaluate("document.querySelectorAll('[onerror]').length") == 0
+
+
 def test_too_little_text_is_not_sent(chromium, checked, api_server, artifacts):
     before = api_server.matched()
     page, popup = checked("/short.html")
@@ -229,6 +237,8 @@ def test_server_500_message_is_shown(chromium, checked):
 
 
 def test_api_key_is_sent_as_bearer_token(chromium, checked, api_server):
+    # The server knows this key (WIRETRACE_API_KEY's setting), so it accepts it.
+    api_server.app.config["API_KEY"] = "reader-key-123"
     chromium.use_settings(serverUrl=api_server.url, apiKey="reader-key-123")
     before = len(api_server.requests)
     page = chromium.open_page(checked.site.base + "/port-strike.html")
@@ -238,6 +248,7 @@ def test_api_key_is_sent_as_bearer_token(chromium, checked, api_server):
         popup.close()
     finally:
         page.close()
+        api_server.app.config["API_KEY"] = None
     sent = [
         auth
         for (method, path), auth in zip(api_server.requests[before:], api_server.authorizations[before:], strict=True)
@@ -300,3 +311,24 @@ def test_options_save_a_server_and_test_the_connection(chromium, api_server, art
     finally:
         page.close()
         chromium.use_settings(serverUrl=api_server.url)
+
+
+def test_popup_enforces_its_content_security_policy(chromium, checked):
+    """No inline script, no eval and no remote script can run in the extension's pages."""
+    _, popup = checked("/football.html")
+    popup.evaluate(
+        "window.__violations = []; document.addEventListener('securitypolicyviolation', "
+        "(e) => window.__violations.push(e.violatedDirective));"
+        "const inline = document.createElement('script'); inline.textContent = 'window.__inline = 1';"
+        "document.head.appendChild(inline);"
+        "const remote = document.createElement('script'); remote.src = 'http://127.0.0.2:9/remote.js';"
+        "document.head.appendChild(remote); 0"
+    )
+    popup.wait_for("window.__violations.length >= 2")
+    assert popup.evaluate("window.__inline === undefined")
+    violated = popup.evaluate("window.__violations")
+    assert all(directive.startswith("script-src") for directive in violated)
+    # eval from the page's own code path (setTimeout with a string) is refused too.
+    popup.evaluate("window.__evaluated = false; setTimeout('window.__evaluated = true', 0); 0")
+    popup.wait_for("window.__violations.length >= 3")
+    assert popup.evaluate("window.__evaluated") is False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zipfile
 
 from e2e_support import EXTENSION_SOURCE, run
@@ -56,3 +57,39 @@ def test_web_ext_lint_reports_no_errors(built_extension):
     assert report["summary"]["errors"] == 0, report["errors"]
     # The only warnings: innerHTML assignments inside Readability, on its own detached clone.
     assert {(w["code"], w["file"]) for w in report["warnings"]} <= {("UNSAFE_VAR_ASSIGNMENT", "content.js")}
+
+
+def test_the_extension_runs_no_remote_code_and_parses_no_html(built_extension):
+    manifest = json.loads((built_extension / "chromium" / "manifest.json").read_text())
+    policy = {
+        directive.split()[0]: directive.split()[1:]
+        for directive in manifest["content_security_policy"]["extension_pages"].split(";")
+        if directive.strip()
+    }
+    assert policy["script-src"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["default-src"] == ["'none'"]
+    assert not any("unsafe" in value for values in policy.values() for value in values)
+    # Required permissions are the fewest that work; anything broader is asked for at run time.
+    assert "<all_urls>" not in json.dumps(manifest.get("host_permissions", []))
+    assert "tabs" not in manifest["permissions"] and "webRequest" not in manifest["permissions"]
+    for page in (built_extension / "chromium").glob("*.html"):
+        html = page.read_text()
+        scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S)
+        assert scripts, page.name
+        for attributes, body in scripts:
+            assert not body.strip(), f"{page.name}: inline script"
+            source = re.search(r'src="([^"]+)"', attributes).group(1)
+            assert "://" not in source and not source.startswith("//"), f"{page.name}: {source}"
+        for link in re.findall(r"<link\b[^>]*href=\"([^\"]+)\"", html):
+            assert "://" not in link, f"{page.name}: {link}"
+    # The extension's own code builds DOM nodes and sets textContent; only the
+    # bundled Readability (content.js) touches innerHTML, on its detached clone.
+    for source in (EXTENSION_SOURCE / "src").rglob("*.js"):
+        code = source.read_text()
+        for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+            assert risky not in code, f"{source.name}: {risky}"
+    for built in (built_extension / "chromium").glob("*.js"):
+        code = built.read_text()
+        assert "eval(" not in code and "new Function(" not in code, built.name
+        assert "import(" not in code, built.name
