@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app. ``config`` overrides defaults and the ``WIRETRACE_*`` environment."""
     from fingerprints import DEFAULT_PARAMS, VerifyOptions
 
-    from . import access, api, db, demo, errors
+    from . import access, api, db, demo, errors, openapi
     from .matching import MatchSettings
 
     app = Flask(__name__)
@@ -61,5 +61,6 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     access.init_app(app)
     app.register_blueprint(api.api)
+    app.register_blueprint(openapi.openapi)
     app.register_blueprint(demo.demo)
     return app

@@ -26,6 +26,8 @@ __all__ = [
     "MAX_URL_LENGTH",
     "MAX_TITLE_LENGTH",
     "MAX_OUTLET_LENGTH",
+    "MAX_ID",
+    "URL_PATTERN",
     "ArticleBody",
     "ArticlesBatchBody",
     "MatchBody",
@@ -58,13 +60,18 @@ MAX_OUTLET_LENGTH = 200
 _REQUEST = ConfigDict(strict=True, extra="ignore")
 
 # Lengths are checked after surrounding whitespace is stripped, as stored.
+# A URL's scheme and host; the rest (a valid port, ...) is checked by server.validation.
+URL_PATTERN = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]"
+# SQLite's integer ids are 64-bit.
+MAX_ID = 2**63 - 1
+
 _Url = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_LENGTH),
     Field(
         description="An http or https URL. Stored in canonical form: scheme and host lower-cased, default port, "
         "fragment and tracking parameters (utm_*, fbclid, gclid, ...) removed.",
-        json_schema_extra={"pattern": "^\\s*[Hh][Tt][Tt][Pp][Ss]?://"},
+        json_schema_extra={"pattern": URL_PATTERN},
     ),
 ]
 _Text = Annotated[
@@ -117,7 +124,9 @@ class MatchBody(BaseModel):
     text: _Text
     url: str | None = Field(
         default=None,
-        description="The page the text comes from: a stored article with this canonical URL is never returned.",
+        description="The page the text comes from (http or https; empty means none): a stored article with this "
+        "canonical URL is never returned.",
+        json_schema_extra={"pattern": f"^$|{URL_PATTERN}"},
     )
     title: _Title | None = None
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="How many matches at most.")
