@@ -107,7 +107,9 @@ def demo_pages(corpus: dict[str, dict], stories: dict[str, dict]) -> dict[str, s
     - /short.html: a news page whose article has too few words to check;
     - /unrelated.html: an article no outlet in the corpus carries;
     - /football.html: a copy of the story that a hostile-titled article also copies;
-    - /hostile-page.html: the same copy on a page whose own title is markup.
+    - /hostile-page.html: the same copy on a page whose own title is markup;
+    - /no-article.html: that copy in a block Readability ignores (aria-hidden), so the extension falls back to
+      the page's main text.
     """
     from e2e_support import PAGE_ARTICLE, XSS_STORY, XSS_TITLE
 
@@ -143,6 +145,7 @@ def demo_pages(corpus: dict[str, dict], stories: dict[str, dict]) -> dict[str, s
             published_at=football["published_at"],
             related=related,
         ),
+        "/no-article.html": _hidden_from_readability_page(football["text"]),
         "/hostile-page.html": article_page(
             title=XSS_TITLE,
             paragraphs=football["text"].split("\n\n"),
@@ -150,6 +153,29 @@ def demo_pages(corpus: dict[str, dict], stories: dict[str, dict]) -> dict[str, s
             related=related,
         ),
     }
+
+
+def _hidden_from_readability_page(text: str) -> str:
+    """A page whose story sits in an aria-hidden block: on screen, but Readability treats it as invisible.
+
+    Readability is left with a one-line introduction, too little to send, so the extension falls
+    back to the page's main text.
+    """
+    paragraphs = "\n".join(f"      <p>{html.escape(paragraph)}</p>" for paragraph in text.split("\n\n")[:4])
+    return f"""<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Match report</title></head>
+<body>
+  <nav><a href="/">Home</a> <a href="/sport">Sport</a></nav>
+  <main>
+    <p>Our match report from Saturday afternoon, as filed by the wire service.</p>
+    <div aria-hidden="true">
+{paragraphs}
+    </div>
+  </main>
+</body>
+</html>
+"""
 
 
 class _Handler(BaseHTTPRequestHandler):

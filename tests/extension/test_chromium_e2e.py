@@ -173,6 +173,15 @@ def test_a_hostile_page_title_is_shown_as_text(chromium, checked):
     assert popup.evaluate("document.querySelectorAll('[onerror]').length") == 0
 
 
+def test_a_page_without_an_article_falls_back_to_its_main_text(chromium, checked, api_server):
+    page, popup = checked("/no-article.html")
+    assert popup.evaluate("document.body.dataset.state") == "ok"
+    tab_id = chromium.tab_id(page)
+    result = chromium.stored_result(tab_id)
+    assert result["page"]["source"] == "page"
+    assert popup.evaluate("document.querySelectorAll('#matches li.match').length") >= 1
+
+
 def test_too_little_text_is_not_sent(chromium, checked, api_server, artifacts):
     before = api_server.matched()
     page, popup = checked("/short.html")
