@@ -20,7 +20,15 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Normalized", "decode_entities", "normalize", "normalize_char", "INVISIBLE_CHARS"]
+__all__ = [
+    "Normalized",
+    "decode_entities",
+    "normalize",
+    "normalize_char",
+    "fold_homoglyphs",
+    "HOMOGLYPHS",
+    "INVISIBLE_CHARS",
+]
 
 # Characters that render as nothing; also the classic way to make two equal
 # strings compare different.
@@ -61,6 +69,112 @@ def _is_combining_diacritic(char: str) -> bool:
     # that carry meaning in other scripts (Thai vowels, Devanagari matras)
     # stay.
     return "\u0300" <= char <= "\u036f"
+
+
+# Cyrillic and Greek letters that look like Latin ones, as normalize_char
+# spells them (case-folded), and the Latin letter each passes for. Greek is
+# read by its capitals (the usual substitutes: Η for H, Ν for N, Υ for Y), so
+# a lower-case ν or υ standing in for v or u is not caught.
+HOMOGLYPHS = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ѕ": "s", "і": "i", "ј": "j", "к": "k", "м": "m", "н": "h", "о": "o",
+    "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l",
+    "ү": "y", "ѵ": "v", "ѡ": "w",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "ε": "e", "ζ": "z", "η": "h", "ι": "i", "κ": "k", "μ": "m", "ν": "n",
+    "ο": "o", "ρ": "p", "τ": "t", "υ": "y", "χ": "x", "ω": "w", "ϲ": "c", "ϳ": "j",
+}  # fmt: skip
+_HOMOGLYPH_TABLE = str.maketrans(HOMOGLYPHS)
+_CYRILLIC_OR_GREEK = re.compile("[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f]")
+_HAS_HOMOGLYPH = re.compile(f"[{''.join(HOMOGLYPHS)}]")
+
+# What a token says about the script of the words around it.
+_LATIN, _LOOKALIKE, _OTHER_SCRIPT, _NEUTRAL = "latin", "lookalike", "other", "neutral"
+
+
+@lru_cache(maxsize=65536)
+def _token_class(word: str) -> str:
+    """``latin`` (possibly with look-alikes), ``lookalike`` (only look-alike letters), ``other`` or ``neutral``."""
+    if word.isascii():
+        return _NEUTRAL if word.replace("_", "").isdigit() or word == "_" * len(word) else _LATIN
+    latin = lookalike = foreign = False
+    for char in word:
+        if char in HOMOGLYPHS:
+            lookalike = True
+        elif _CYRILLIC_OR_GREEK.match(char):
+            if char.isalpha():
+                foreign = True
+        elif char.isalpha() and ("a" <= char <= "z" or unicodedata.name(char, "").startswith("LATIN")):
+            latin = True
+    if foreign:
+        # A letter that passes for no Latin one: a genuine Cyrillic or Greek word.
+        return _OTHER_SCRIPT if not latin else _NEUTRAL
+    if latin:
+        return _LATIN
+    return _LOOKALIKE if lookalike else _NEUTRAL
+
+
+def fold_homoglyphs(words: list[str], positions: list[int] | None = None) -> list[str]:
+    """Spell Cyrillic and Greek look-alikes hidden in Latin-script text as the Latin letters they imitate.
+
+    Folding is decided per token, never per character, so that Russian and
+    Greek text keeps its own letters:
+
+    - a token that mixes Latin letters with look-alikes (``gоvernment`` with a
+      Cyrillic ``о``) is folded;
+    - a token made only of look-alikes (``сору``, ``а``) is folded when the
+      nearest telling words around it are Latin and neither is Cyrillic or
+      Greek: an English word spelled entirely in look-alikes, among English
+      words. Look-alike-only words at the edge of a Russian quotation in an
+      English text (``Москва``, all look-alikes, next to ``и``) stay;
+    - a token with any Cyrillic or Greek letter that passes for no Latin one
+      (``Αθήνα``, ``и``) is never folded.
+
+    ``words`` are normalised tokens; ``positions``, when given, are the only
+    indices that may hold non-ASCII words. The list is changed in place and
+    returned. Folding maps one character to one, so token spans do not move.
+    """
+    if positions is None:
+        positions = range(len(words))
+    suspects = [i for i in positions if not words[i].isascii() and _HAS_HOMOGLYPH.search(words[i])]
+    if not suspects:
+        return words
+    classes: list[str] | None = None
+    for index in suspects:
+        kind = _token_class(words[index])
+        if kind == _LATIN:
+            words[index] = words[index].translate(_HOMOGLYPH_TABLE)
+        elif kind == _LOOKALIKE:
+            if classes is None:
+                classes = _among_latin_words(words)
+            if classes[index]:
+                words[index] = words[index].translate(_HOMOGLYPH_TABLE)
+    return words
+
+
+def _among_latin_words(words: list[str]) -> list[bool]:
+    """For each token: are the nearest telling tokens around it Latin, with no Cyrillic or Greek word on either side?
+
+    Look-alike-only and neutral tokens (numbers, other scripts) tell nothing
+    and are skipped over.
+    """
+    kinds = [_token_class(word) for word in words]
+    before: list[str | None] = [None] * len(words)
+    after: list[str | None] = [None] * len(words)
+    latest = None
+    for index, kind in enumerate(kinds):
+        before[index] = latest
+        if kind in (_LATIN, _OTHER_SCRIPT):
+            latest = kind
+    latest = None
+    for index in range(len(words) - 1, -1, -1):
+        after[index] = latest
+        if kinds[index] in (_LATIN, _OTHER_SCRIPT):
+            latest = kinds[index]
+    return [
+        _OTHER_SCRIPT not in (left, right) and _LATIN in (left, right)
+        for left, right in zip(before, after, strict=True)
+    ]
 
 
 @lru_cache(maxsize=65536)

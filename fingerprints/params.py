@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass
 
 # Bump when tokenisation or normalisation changes the tokens a text yields.
-NORMALISER_VERSION = 1
+# 2: Cyrillic and Greek look-alikes in Latin-script words are folded.
+NORMALISER_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,11 @@
 A token is a maximal run of word characters of the normalised text, except in
 scripts written without spaces between words (Chinese, Japanese kana, Thai,
 Lao, Khmer, Myanmar), where every character is a token of its own and the
-shingles built over them become character n-grams.
+shingles built over them become character n-grams. Cyrillic and Greek
+look-alikes hidden in Latin-script words are then spelled as the Latin
+letters they imitate (:func:`fingerprints.normalize.fold_homoglyphs`), a
+decision made per token from the token and its neighbours, identically on
+both paths.
 
 :func:`tokenize` is the fast path used everywhere; :func:`tokenize_reference`
 is the obviously-correct definition it is tested against (it normalises the
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .normalize import decode_entities, normalize, normalize_char
+from .normalize import decode_entities, fold_homoglyphs, normalize, normalize_char
 
 __all__ = ["Tokens", "tokenize", "tokenize_reference", "canonical"]
 
@@ -228,15 +232,20 @@ def tokenize(text: str) -> Tokens:
         ends.append(found_ends)
 
     position = 0
+    non_ascii: list[int] = []  # indices of the words that may hold look-alike letters
     for region_start, region_end in _complex_regions(scanned):
         add_ascii(position, region_start)
         region_starts: list[int] = []
         region_ends: list[int] = []
+        first = len(words)
         _tokens_by_character(scanned, region_start, region_end, words, region_starts, region_ends)
+        non_ascii.extend(range(first, len(words)))
         starts.append(np.asarray(region_starts, dtype=np.int64))
         ends.append(np.asarray(region_ends, dtype=np.int64))
         position = region_end
     add_ascii(position, len(decoded))
+    if non_ascii:
+        fold_homoglyphs(words, non_ascii)
     return _finish(decoded, entity_spans, words, np.concatenate(starts), np.concatenate(ends))
 
 
@@ -252,7 +261,7 @@ def tokenize_reference(text: str) -> Tokens:
         starts.append(start)
         ends.append(end)
     return Tokens(
-        words,
+        fold_homoglyphs(words),
         np.asarray(starts, dtype=np.int64),
         np.asarray(ends, dtype=np.int64),
         _quoted_mask(np.asarray(starts, dtype=np.int64), _quoted_ranges(decode_entities(text)[0])),

@@ -51,7 +51,7 @@ def test_health(client):
     response = client.get("/api/v1/health")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["ok"] is True and body["fingerprint_params"].startswith("n1-")
+    assert body["ok"] is True and body["fingerprint_params"].startswith("n2-")
 
 
 def test_ingest_statuses_and_canonical_urls(client, corpus):
