@@ -179,7 +179,11 @@ def ingest(
         prints = fingerprint_all(articles, params)
     results = []
     outlets: dict[str, int] = {}
-    with database.atomic():
+    # IMMEDIATE: take the write lock first (waiting up to busy_timeout). A
+    # deferred transaction that reads, then writes, cannot wait: when another
+    # process committed meanwhile, SQLite fails it at once with "database is
+    # locked" (its snapshot is stale), whatever the busy timeout.
+    with database.atomic("IMMEDIATE"):
         connection = database.connection()
         params_row = params_id(params)
         known = _existing_by_url(connection, [article.url for article in articles])
@@ -284,7 +288,7 @@ def reindex(params: FingerprintParams, *, everything: bool = False, batch_size: 
         last_id = articles[-1].id
         stale = [a for a in articles if everything or not _has_params(a.id, params_row)]
         prints = [fingerprint(a.text, params) for a in stale]
-        with database.atomic():
+        with database.atomic("IMMEDIATE"):
             connection = database.connection()
             for article, print_ in zip(stale, prints, strict=True):
                 _remove_from_index(connection, article)
