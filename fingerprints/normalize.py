@@ -31,8 +31,16 @@ __all__ = [
 ]
 
 # Characters that render as nothing; also the classic way to make two equal
-# strings compare different.
-INVISIBLE_CHARS = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff")
+# strings compare different: zero-width spaces and joiners, soft hyphen, BOM,
+# invisible operators, bidirectional marks and controls, variation selectors,
+# Hangul fillers, and control characters that are not whitespace (NUL, ...).
+INVISIBLE_CHARS = frozenset(
+    "\u00ad\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff"
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    "\u115f\u1160\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(chr(c) for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if not chr(c).isspace())
+)
 
 _QUOTES_AND_DASHES = str.maketrans(
     {

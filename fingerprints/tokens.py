@@ -55,7 +55,10 @@ _ASCII_PUNCTUATION = str.maketrans(
         "\u00bb": '"',
     }
 )
-_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+# What the all-ASCII path cannot tokenise by itself: non-ASCII characters and
+# the ASCII control characters that normalisation drops (NUL, ...); tab,
+# newlines and the other whitespace controls are word separators either way.
+_NON_ASCII_RE = re.compile(r"[^\t\n\x0b\x0c\r\x1c-\x7e]+")
 _QUOTE_OR_NEWLINE_RE = re.compile('["\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\n]')
 _OPENING_MARKS = "\u201c\u201e\u201f\u00ab"
 _CLOSING_MARKS = "\u201d\u00bb\u2033"
