@@ -11,6 +11,7 @@ messages.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -39,6 +40,9 @@ __all__ = [
 _TRACKING_PARAMETERS = {"fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid", "smid", "guccounter"}
 
 
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 @dataclass(frozen=True)
 class ArticleInput:
     url: str
@@ -63,6 +67,9 @@ def canonical_url(value: object, field: str = "url") -> str:
     value = value.strip()
     if len(value) > MAX_URL_LENGTH:
         raise ApiError(400, f"'{field}' is longer than {MAX_URL_LENGTH} characters")
+    if _CONTROL_RE.search(value):
+        # urlsplit would drop tabs and newlines silently and keep a NUL.
+        raise ApiError(400, f"'{field}' contains control characters")
     try:
         parts = urlsplit(value)
         port = parts.port
