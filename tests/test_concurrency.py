@@ -18,6 +18,8 @@ import multiprocessing
 import os
 import random
 import sqlite3
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -193,3 +195,15 @@ def test_writers_and_readers_against_three_workers(tmp_path):
         f"{len(writes)} acknowledged writes ({len(stored)} articles, {shared} shared URLs), {len(reads)} reads, "
         f"{requests} read requests in {DURATION:.0f} s"
     )
+
+
+def test_the_load_benchmark_runs_clean(tmp_path):
+    """``benchmarks/load.py --quick``: the demo corpus under 4 clients against two workers, no errors."""
+    out = tmp_path / "load.json"
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "load.py"
+    completed = subprocess.run(
+        [sys.executable, str(script), "--quick", "--out", str(out)], capture_output=True, text=True, timeout=180
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    (run,) = json.loads(out.read_text())["runs"]
+    assert run["workers"] == 2 and run["requests"] > 0 and run["errors"] == 0
