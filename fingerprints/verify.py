@@ -118,11 +118,19 @@ def _diagonal_runs(query: np.ndarray, match: np.ndarray) -> np.ndarray:
     if len(shared) == 0:
         return np.zeros((0, 3), dtype=np.int64)
     counts = counts[shared]
+    # When a shingle recurs more often than that, the k-th occurrence in the
+    # query is paired with the occurrences around the k-th in the match, so
+    # that a repeated refrain still aligns along its own diagonal.
+    query_order = np.argsort(query, kind="stable")
+    sorted_query = query[query_order]
+    rank = np.empty(len(query), dtype=np.int64)
+    rank[query_order] = np.arange(len(query)) - np.searchsorted(sorted_query, sorted_query, side="left")
+    first = np.clip(low[shared] + rank[shared] - _MAX_OCCURRENCES // 2, low[shared], high[shared] - counts)
     query_positions = np.repeat(shared, counts)
-    # Offsets 0..count-1 within each shingle's block of equal match values.
+    # Offsets 0..count-1 within each shingle's window of equal match values.
     block_starts = np.repeat(np.cumsum(counts) - counts, counts)
     within = np.arange(len(query_positions)) - block_starts
-    match_positions = order[np.repeat(low[shared], counts) + within]
+    match_positions = order[np.repeat(first, counts) + within]
     diagonal = match_positions - query_positions
     by_diagonal = np.lexsort((query_positions, diagonal))
     query_positions = query_positions[by_diagonal]
@@ -202,7 +210,13 @@ def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAU
         # A run that overlaps one already taken (the word after a splice
         # often equals the word after the cut) keeps its free stretches.
         free = ~(query_used[query_first : query_first + length] | match_used[match_first : match_first + length])
-        for offset, piece in _true_stretches(free):
+        # Most runs of a repetitive text overlap what is already taken:
+        # settle those without splitting them.
+        free_count = int(np.count_nonzero(free))
+        if free_count < shortest:
+            continue
+        stretches = [(0, length)] if free_count == length else _true_stretches(free)
+        for offset, piece in stretches:
             if piece < shortest:
                 continue
             query_at, match_at = query_first + offset, match_first + offset

@@ -24,7 +24,12 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 def _json_body() -> object:
     if not request.is_json:
         raise ApiError(415, "the body must be JSON (Content-Type: application/json)")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # Python's JSON parser recurses once per nesting level; no valid
+        # request nests more than a few levels.
+        raise ApiError(400, "the body is nested too deeply") from None
     if body is None:
         raise ApiError(400, "the body is not valid JSON")
     return body
@@ -70,8 +75,12 @@ def post_match():
     return {"ok": True, "matches": [match.to_json() for match in matches]}
 
 
+# SQLite integers are signed 64-bit; a larger id cannot name an article.
+_LARGEST_ID = 2**63 - 1
+
+
 def _article(article_id: int) -> Article:
-    article = Article.get_or_none(Article.id == article_id)
+    article = Article.get_or_none(Article.id == article_id) if article_id <= _LARGEST_ID else None
     if article is None:
         raise ApiError(404, f"no article with id {article_id}")
     return article

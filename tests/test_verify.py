@@ -199,3 +199,14 @@ def test_shared_quotations_count_only_beside_shared_narration():
     assert weigh_evidence([passage(40, False), passage(50, True)], 500, 500) == (90, False)
     # Short texts need half of the shorter one.
     assert weigh_evidence([passage(20, False)], 40, 500) == (20, True)
+
+
+def test_a_repeated_refrain_aligns_along_its_own_diagonal():
+    # Each occurrence of a recurring shingle is paired with the occurrences
+    # around the same rank in the other text, so a text of one word repeated
+    # still finds itself whole (it used to verify as almost nothing).
+    refrain = "word " * 50_000
+    print_ = fingerprint(refrain)
+    comparison = compare(print_, print_)
+    assert comparison.relation == "duplicate"
+    assert sum(p.tokens for p in comparison.passages) == 50_000
