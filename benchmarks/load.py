@@ -2,7 +2,8 @@
 
 1. A database is loaded once from ``../shared/data`` (all of it, or
    ``--articles N``) or, with ``--demo`` or when the data is absent, from the
-   demo corpus; ``--db`` reuses a database loaded before.
+   demo corpus. ``--db PATH`` keeps the loaded database and reuses it on the
+   next run.
 2. For each ``--workers`` value a real ``wiretrace serve`` is started on
    127.0.0.1 (never another address) and ``--concurrency`` client processes
    send ``POST /api/v1/match`` requests back to back for ``--duration``
@@ -58,25 +59,28 @@ def _free_port() -> int:
 
 
 def load_database(db: Path, articles: int | None, demo: bool) -> dict:
-    """Ingest the corpus into ``db``; returns what was loaded and the query texts."""
+    """Ingest the corpus into ``db`` unless it exists already; returns what it holds and the query texts."""
+    fresh = not db.exists()
     if demo or not data_available():
         if not demo:
             print("../shared/data is absent: loading the demo corpus instead")
         source = ROOT / "server" / "demo" / "corpus.jsonl"
         texts = [json.loads(line)["text"] for line in source.read_text(encoding="utf-8").splitlines() if line]
-        subprocess.run([WIRETRACE, "ingest", str(source), "--db", str(db), "--quiet"], check=True)
+        if fresh:
+            subprocess.run([WIRETRACE, "ingest", str(source), "--db", str(db), "--quiet"], check=True)
         return {"corpus": "demo", "articles": len(texts), "queries": texts}
     corpus = load_corpus()
     if articles:
         corpus = random.Random(0).sample(corpus, min(articles, len(corpus)))
-    source = db.with_suffix(".jsonl")
-    with open(source, "w", encoding="utf-8") as handle:
-        for article in corpus:
-            handle.write(json.dumps(article_json(article), ensure_ascii=False) + "\n")
-    started = time.perf_counter()
-    subprocess.run([WIRETRACE, "ingest", str(source), "--db", str(db), "--quiet", "--workers", "2"], check=True)
-    print(f"loaded {len(corpus)} articles in {time.perf_counter() - started:.0f} s")
-    source.unlink()
+    if fresh:
+        source = db.with_suffix(".jsonl")
+        with open(source, "w", encoding="utf-8") as handle:
+            for article in corpus:
+                handle.write(json.dumps(article_json(article), ensure_ascii=False) + "\n")
+        started = time.perf_counter()
+        subprocess.run([WIRETRACE, "ingest", str(source), "--db", str(db), "--quiet", "--workers", "2"], check=True)
+        print(f"loaded {len(corpus)} articles in {time.perf_counter() - started:.0f} s")
+        source.unlink()
     rng = random.Random(1)
     queries = []
     for article in rng.sample(corpus, min(2000, len(corpus))):
@@ -184,7 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3, help="seconds of requests before measuring")
     parser.add_argument("--max-requests", type=int, default=100_000, help="most measured requests per run")
     parser.add_argument("--articles", type=int, default=None, help="load only this many articles (default all)")
-    parser.add_argument("--db", type=Path, default=None, help="use this database as it is (no loading)")
+    parser.add_argument(
+        "--db", type=Path, default=None, help="load into this file and keep it; an existing one is used as it is"
+    )
     parser.add_argument("--demo", action="store_true", help="load the demo corpus, not ../shared/data")
     parser.add_argument("--quick", action="store_true", help="demo corpus, workers 2, 5 s: a smoke test")
     parser.add_argument("--out", type=Path, default=None)
@@ -194,12 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or RESULTS / ("load-quick.json" if args.quick else "load.json")
     result = {"benchmark": "load", **provenance(), "cpus": os.cpu_count(), "runs": []}
     with tempfile.TemporaryDirectory(prefix="wiretrace-load-") as workdir:
-        if args.db:
-            loaded = {"corpus": str(args.db), "articles": None, "queries": _stored_texts(args.db)}
-            db = args.db
-        else:
-            db = Path(workdir) / "load.db"
-            loaded = load_database(db, args.articles, args.demo)
+        db = args.db or Path(workdir) / "load.db"
+        loaded = load_database(db, args.articles, args.demo)
         queries = loaded.pop("queries")
         result["database"] = {**loaded, "queries": len(queries), "mib": round(db.stat().st_size / 2**20, 1)}
         for workers in args.workers:
@@ -215,13 +217,6 @@ def main(argv: list[str] | None = None) -> int:
     failed = result["server_tracebacks"] or any(run["errors"] or not run["requests"] for run in result["runs"])
     print(f"written to {out}" + ("; FAILED: errors above" if failed else ""))
     return 1 if failed else 0
-
-
-def _stored_texts(db: Path) -> list[str]:
-    import sqlite3
-
-    with sqlite3.connect(db) as connection:
-        return [text for (text,) in connection.execute("SELECT text FROM article ORDER BY random() LIMIT 2000")]
 
 
 if __name__ == "__main__":
