@@ -44,6 +44,15 @@ class Fingerprint:
         """Sorted distinct winnowed shingle hashes: what the partial-reuse index stores."""
         return winnow(self.shingles, self.params.winnow_window)
 
+    @cached_property
+    def occurrence_rank(self) -> np.ndarray:
+        """For each shingle, how many earlier shingles of this text have the same hash."""
+        order = np.argsort(self.shingles, kind="stable")
+        ordered = self.shingles[order]
+        rank = np.empty(len(self.shingles), dtype=np.int64)
+        rank[order] = np.arange(len(self.shingles)) - np.searchsorted(ordered, ordered, side="left")
+        return rank
+
     @property
     def shingle_width(self) -> int:
         """Tokens per shingle: the parameter, or all the tokens of a shorter text."""

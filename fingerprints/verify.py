@@ -107,8 +107,11 @@ class Comparison:
     verified: bool
 
 
-def _diagonal_runs(query: np.ndarray, match: np.ndarray) -> np.ndarray:
-    """Runs of consecutive shared shingles as rows (query_start, match_start, length)."""
+def _diagonal_runs(query: np.ndarray, match: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Runs of consecutive shared shingles as rows (query_start, match_start, length).
+
+    ``rank`` is the query's occurrence rank of each shingle (see Fingerprint.occurrence_rank).
+    """
     order = np.argsort(match, kind="stable")
     sorted_match = match[order]
     low = np.searchsorted(sorted_match, query, side="left")
@@ -121,10 +124,6 @@ def _diagonal_runs(query: np.ndarray, match: np.ndarray) -> np.ndarray:
     # When a shingle recurs more often than that, the k-th occurrence in the
     # query is paired with the occurrences around the k-th in the match, so
     # that a repeated refrain still aligns along its own diagonal.
-    query_order = np.argsort(query, kind="stable")
-    sorted_query = query[query_order]
-    rank = np.empty(len(query), dtype=np.int64)
-    rank[query_order] = np.arange(len(query)) - np.searchsorted(sorted_query, sorted_query, side="left")
     first = np.clip(low[shared] + rank[shared] - _MAX_OCCURRENCES // 2, low[shared], high[shared] - counts)
     query_positions = np.repeat(shared, counts)
     # Offsets 0..count-1 within each shingle's window of equal match values.
@@ -188,7 +187,7 @@ def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAU
     size = query.params.shingle_size
     if query.params != match.params:
         raise ValueError("fingerprints made with different parameters cannot be compared")
-    runs = _diagonal_runs(query.shingles, match.shingles)
+    runs = _diagonal_runs(query.shingles, match.shingles, query.occurrence_rank)
     if len(runs) == 0:
         return []
     query_tokens = query.token_count

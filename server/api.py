@@ -39,6 +39,14 @@ def _settings():
     return current_app.extensions["wiretrace"]
 
 
+def _params_row() -> int:
+    # The parameters' row never changes once recorded: look it up once per app.
+    cached = current_app.extensions.get("wiretrace_params_row")
+    if cached is None:
+        cached = current_app.extensions["wiretrace_params_row"] = params_id(_settings().params)
+    return cached
+
+
 @api.get("/health")
 def health():
     settings = _settings()
@@ -68,7 +76,7 @@ def post_match():
     matches = find_matches(
         query,
         settings,
-        params_id(settings.params),
+        _params_row(),
         limit=wanted.limit,
         exclude_url=wanted.url,
     )
@@ -108,7 +116,7 @@ def get_article_matches(article_id: int):
     matches = find_matches(
         query,
         settings,
-        params_id(settings.params),
+        _params_row(),
         limit=int(limit),
         exclude_ids={article.id},
     )

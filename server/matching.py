@@ -33,8 +33,8 @@ from fingerprints import (
 )
 from fingerprints.verify import required_evidence, weigh_evidence
 
-from .db import Article, ArticleFingerprint, database
-from .store import article_summary, stored_blobs
+from .db import Article, Outlet, database
+from .store import article_summary
 
 __all__ = ["MatchSettings", "find_matches", "Match"]
 
@@ -138,11 +138,14 @@ def candidates(query: Fingerprint, settings: MatchSettings, wanted: int, exclude
 def _load_fingerprints(article_ids: list[int], params: FingerprintParams, params_row: int) -> dict[int, Fingerprint]:
     loaded = {}
     for chunk in _chunks(article_ids):
-        query = ArticleFingerprint.select().where(
-            ArticleFingerprint.article.in_(chunk) & (ArticleFingerprint.params == params_row)
+        rows = database.execute_sql(
+            "SELECT article_id, shingles, spans, quoted, signature FROM fingerprint "
+            f"WHERE params_id = ? AND article_id IN ({','.join('?' * len(chunk))})",
+            [params_row, *chunk],
         )
-        for row in query:
-            loaded[row.article_id] = Fingerprint.from_blobs(params, stored_blobs(row))
+        for article_id, shingles, spans, quoted, signature in rows:
+            blobs = {"shingles": shingles, "spans": spans, "quoted": quoted, "signature": signature}
+            loaded[article_id] = Fingerprint.from_blobs(params, blobs)
     return loaded
 
 
@@ -242,7 +245,6 @@ def find_matches(
     if not ids:
         return []
     prints = _load_fingerprints(ids, settings.params, params_row)
-    articles = {article.id: article for article in Article.select().where(Article.id.in_(list(prints)))}
 
     aligned: dict[int, list] = {}
     for article_id, print_ in prints.items():
@@ -268,13 +270,15 @@ def find_matches(
     )
     boilerplate = _boilerplate_tokens(query, carriers, prints, settings, params_row)
 
-    matches = []
+    verified = {}
     for article_id, passages in aligned.items():
-        article = articles[article_id]
         judged = set_aside_boilerplate(query, prints[article_id], passages, boilerplate, settings.verify)
         comparison = score(query, prints[article_id], judged, settings.verify)
         if comparison.verified:
-            matches.append(Match(article, comparison))
+            verified[article_id] = comparison
+    # Articles with their outlets in one query, for the verified matches only.
+    articles = Article.select(Article, Outlet).join(Outlet).where(Article.id.in_(list(verified)))
+    matches = [Match(article, verified[article.id]) for article in articles]
     matches.sort(
         key=lambda match: (
             -match.comparison.containment_query,
