@@ -31,6 +31,7 @@ __all__ = [
     "ArticleFingerprint",
     "ApiKey",
     "MODELS",
+    "ADDED_COLUMNS",
     "utc_now",
 ]
 
@@ -133,14 +134,43 @@ INDEX_TABLES = [
 ]
 
 
+# Columns added to a table after its first release: (model, field name).
+# A database made by an earlier version gains them when it is opened; each
+# must be nullable or have a default, so rows stored before read sensibly.
+# New concepts get new tables (created above by create_tables) rather than
+# columns here whenever that reads as well.
+ADDED_COLUMNS: list[tuple[type[Model], str]] = []
+
+
+def _add_missing_columns(sqlite: SqliteDatabase) -> None:
+    for model, name in ADDED_COLUMNS:
+        table = model._meta.table_name
+        present = {column.name for column in sqlite.get_columns(table)}
+        column = model._meta.fields[name]
+        if column.column_name in present:
+            continue
+        if not (column.null or column.default is not None):
+            raise RuntimeError(f"added column {table}.{column.column_name} must be nullable or have a default")
+        # peewee's migrator rebuilds nothing for an added column: one ALTER TABLE.
+        from playhouse.migrate import SqliteMigrator, migrate
+
+        migrate(SqliteMigrator(sqlite).add_column(table, column.column_name, column))
+
+
 def open_database(path: str) -> SqliteDatabase:
-    """Open (creating if needed) the database at ``path`` and bind the models to it."""
+    """Open (creating if needed) the database at ``path`` and bind the models to it.
+
+    Opening also brings a database made by an earlier version up to date:
+    missing tables are created and :data:`ADDED_COLUMNS` are added, in one
+    transaction, so nothing stored is touched.
+    """
     sqlite = SqliteDatabase(path, pragmas=PRAGMAS, timeout=30)
     database.initialize(sqlite)
-    with sqlite.connection_context():
+    with sqlite.connection_context(), sqlite.atomic("IMMEDIATE"):
         sqlite.create_tables(MODELS, safe=True)
         for statement in INDEX_TABLES:
             sqlite.execute_sql(statement)
+        _add_missing_columns(sqlite)
     return sqlite
 
 
