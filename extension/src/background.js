@@ -2,8 +2,8 @@
 // wiretrace server. The popup and the options page send it runtime messages; it injects the content
 // script into the tab to extract text and to highlight passages.
 import { ext } from "./lib/ext.js";
-import { ApiError, health, match } from "./lib/api.js";
-import { normalizeMatch, sameUrl } from "./lib/matches.js";
+import { ApiError, contribute, health, match } from "./lib/api.js";
+import { normalizeMatch, normalizeStoredArticle, normalizeStory, parseDate, sameUrl } from "./lib/matches.js";
 import { getSettings, originPattern, parseServerUrl } from "./lib/settings.js";
 import { MIN_WORDS, codePointTable, countWords, toUnitRange } from "./lib/text.js";
 
@@ -74,7 +74,20 @@ async function checkTab(tabId) {
   const self = all.find((m) => sameUrl(m.url, page.url));
   if (!pageInfo.publishedAt && self) pageInfo.publishedAt = self.publishedAt;
   const matches = all.filter((m) => m !== self);
-  return finish(tabId, { state: "ok", page: pageInfo, matches, text: page.text, server: settings.serverUrl });
+  const story = normalizeStory(data.story);
+  // Whether the corpus already holds this page decides whether the reader may be offered to add it.
+  const storedArticle = normalizeStoredArticle(data.stored_article) || (self ? { id: self.id, url: self.url } : null);
+  return finish(tabId, {
+    state: "ok",
+    page: pageInfo,
+    matches,
+    story,
+    storyUrl: story ? `${settings.serverUrl}/stories/${story.id}` : null,
+    storedArticle,
+    canContribute: settings.contribute && Boolean(settings.apiKey) && !storedArticle,
+    text: page.text,
+    server: settings.serverUrl,
+  });
 }
 
 async function hasServerPermission(serverUrl) {
@@ -148,6 +161,40 @@ async function clearTab(tabId) {
   }
 }
 
+// ---- contributing a page ---------------------------------------------------------------------------
+
+function isoDate(value) {
+  const time = parseDate(value);
+  return time === null ? null : new Date(time).toISOString();
+}
+
+// Adds the checked page to the corpus: only on the reader's click, only when they opted in and gave a
+// key, and only the text that was checked (the same text the matches' offsets refer to).
+async function contributeTab(tabId) {
+  const stored = (await ext.storage.session.get(resultKey(tabId)))[resultKey(tabId)];
+  if (!stored || stored.state !== "ok") return { ok: false, error: "Check this page first." };
+  const settings = await getSettings();
+  if (!settings.contribute || !settings.apiKey) {
+    return { ok: false, error: "Adding pages is off: turn it on and give an API key in Options." };
+  }
+  try {
+    const article = await contribute(settings, {
+      url: stored.page.url,
+      title: stored.page.title,
+      text: stored.text,
+      // Pages state dates in many forms; only one the server can read is sent.
+      publishedAt: isoDate(stored.page.publishedAt),
+    });
+    stored.storedArticle = { id: article.id, url: article.url };
+    stored.canContribute = false;
+    await ext.storage.session.set({ [resultKey(tabId)]: stored });
+    return { ok: true, id: article.id, status: article.status };
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    return { ok: false, error: error.message };
+  }
+}
+
 // ---- messages -------------------------------------------------------------------------------------
 
 async function checkServer({ serverUrl, apiKey }) {
@@ -172,6 +219,7 @@ const HANDLERS = {
   check: (msg) => checkTab(msg.tabId),
   highlight: (msg) => highlightTab(msg.tabId, msg.which),
   clear: (msg) => clearTab(msg.tabId),
+  contribute: (msg) => contributeTab(msg.tabId),
   health: (msg) => checkServer(msg),
 };
 

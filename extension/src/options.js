@@ -16,6 +16,7 @@ async function load() {
   form.serverUrl.value = settings.serverUrl;
   form.apiKey.value = settings.apiKey;
   form.autoCheck.checked = settings.autoCheck;
+  form.contribute.checked = settings.contribute;
 }
 
 async function save(event) {
@@ -48,7 +49,12 @@ async function save(event) {
     say("error", "Not saved: wiretrace needs that permission to contact the server or check pages automatically.");
     return;
   }
-  await ext.storage.local.set({ serverUrl, apiKey: form.apiKey.value.trim(), autoCheck });
+  await ext.storage.local.set({
+    serverUrl,
+    apiKey: form.apiKey.value.trim(),
+    autoCheck,
+    contribute: form.contribute.checked,
+  });
   form.serverUrl.value = serverUrl;
 
   if (!autoCheck && (await ext.permissions.contains({ origins: [...ALL_SITES] }))) {

@@ -2,7 +2,15 @@
 // current tab and renders the answer. It never talks to the server itself.
 import { ext } from "./lib/ext.js";
 import { el, safeHref } from "./lib/dom.js";
-import { formatDate, formatPercent, likelyOrigin, relationHint, relationLabel } from "./lib/matches.js";
+import {
+  attributionLabel,
+  formatDate,
+  formatPercent,
+  likelyOrigin,
+  relationHint,
+  relationLabel,
+  sameUrl,
+} from "./lib/matches.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -45,29 +53,44 @@ function render(result) {
 
 function renderMatches(result) {
   const { matches, page } = result;
+  renderContribute(result);
   if (!matches.length) {
     setStatus("empty", "No matches: no other article in the wiretrace database carries this page's text.");
     return;
   }
   const n = matches.length;
   setStatus("ok", `${n} other article${n === 1 ? " carries" : "s carry"} text from this page.`);
+  renderStory(result);
 
-  const origin = likelyOrigin(page.publishedAt, matches);
+  // The server's story knows every copy, not only the matches listed here: its origin comes first.
+  const storyOrigin = result.story && result.story.origin;
+  const origin = storyOrigin ? originFromStory(result, storyOrigin) : likelyOrigin(page.publishedAt, matches);
   const originNote = $("origin");
   const date = (value) => el("span", { className: "nowrap", text: formatDate(value) });
+  const uncertain = storyOrigin && result.story.uncertain ? " (uncertain: dates are missing or too close to call)" : "";
   originNote.hidden = false;
-  if (!origin) {
+  if (storyOrigin && !origin.page && !origin.matches.length) {
+    originNote.replaceChildren(
+      `Likely origin: ${storyOrigin.outlet || "an unnamed outlet"}, published `,
+      date(storyOrigin.publishedAt),
+      `${uncertain}.`,
+    );
+  } else if (!origin) {
     originNote.replaceChildren("No publication dates are known, so wiretrace can't tell who published first.");
   } else if (origin.page) {
-    originNote.replaceChildren("This page was published first (", date(page.publishedAt), "): it is the likely origin.");
+    originNote.replaceChildren(
+      "This page was published first (",
+      date(page.publishedAt),
+      `): it is the likely origin${uncertain}.`,
+    );
   } else {
     const first = matches[origin.matches[0]];
     originNote.replaceChildren(
       `Likely origin: ${first.outlet || "an unnamed outlet"}, published `,
       date(first.publishedAt),
       ...(page.publishedAt
-        ? [", before this page (", date(page.publishedAt), ")."]
-        : [" (this page's own date is unknown)."]),
+        ? [", before this page (", date(page.publishedAt), `)${uncertain}.`]
+        : [` (this page's own date is unknown)${uncertain}.`]),
     );
   }
 
@@ -78,9 +101,53 @@ function renderMatches(result) {
   );
 }
 
+// The story's origin in likelyOrigin's shape: this page, one of the listed matches, or neither.
+function originFromStory(result, storyOrigin) {
+  const isPage =
+    (result.storedArticle && storyOrigin.id === result.storedArticle.id) || sameUrl(storyOrigin.url, result.page.url);
+  return {
+    page: Boolean(isPage),
+    matches: isPage ? [] : result.matches.flatMap((m, i) => (m.id !== null && m.id === storyOrigin.id ? [i] : [])),
+  };
+}
+
+function renderStory(result) {
+  const href = result.story && result.storyUrl ? safeHref(result.storyUrl) : null;
+  if (!href) return;
+  const size = result.story.size;
+  const link = $("story-link");
+  link.href = href;
+  link.textContent = size ? `See the whole story: ${size} articles, timeline and changes` : "See the whole story";
+  $("story").hidden = false;
+}
+
+function renderContribute(result) {
+  if (!result.canContribute) return;
+  const box = $("contribute");
+  box.hidden = false;
+  $("contribute-button").addEventListener("click", async () => {
+    const button = $("contribute-button");
+    const note = $("contribute-note");
+    button.disabled = true;
+    note.textContent = "Adding…";
+    const answer = await ext.runtime.sendMessage({ type: "contribute", tabId });
+    if (answer && answer.ok) {
+      note.textContent =
+        answer.status === "unchanged"
+          ? `The corpus already had this text (article ${answer.id}).`
+          : `Added to the corpus as article ${answer.id}.`;
+      button.hidden = true;
+    } else {
+      note.textContent = (answer && answer.error) || "Could not add this page.";
+      button.disabled = false;
+    }
+  });
+}
+
 function renderMatch(m, index, isOrigin) {
   const href = safeHref(m.url);
   const title = m.title || m.url || "(untitled)";
+  const credit = attributionLabel(m.attribution);
   return el(
     "li",
     { className: `match${isOrigin ? " is-origin" : ""}`, dataset: { index: String(index) } },
@@ -88,12 +155,14 @@ function renderMatch(m, index, isOrigin) {
       "div",
       { className: "meta" },
       el("span", { className: "outlet", text: m.outlet || "unknown outlet" }),
+      ...m.outletLabels.map((label) => el("span", { className: "tag outlet-label", text: label })),
       el("span", {
         className: `tag relation relation-${m.relation || "unknown"}`,
         title: relationHint(m.relation),
         text: relationLabel(m.relation),
       }),
       isOrigin ? el("span", { className: "tag origin-tag", text: "likely origin" }) : null,
+      credit ? el("span", { className: `tag attribution attribution-${credit.kind}`, title: credit.hint, text: credit.text }) : null,
     ),
     href
       ? el("a", { className: "title", href, target: "_blank", rel: "noopener noreferrer", text: title })

@@ -69,3 +69,16 @@ export async function match(settings, { text, url, title }) {
 export async function health(settings) {
   return call(settings, "GET", "/api/v1/health");
 }
+
+// Adds the page to the corpus (needs a key with write access). Returns {id, url, status}.
+export async function contribute(settings, { url, title, text, publishedAt }) {
+  const article = { url, text };
+  if (title) article.title = title;
+  if (publishedAt) article.published_at = publishedAt;
+  const data = await call(settings, "POST", "/api/v1/articles", article);
+  const [stored] = Array.isArray(data.articles) ? data.articles : [];
+  if (!stored || !Number.isInteger(stored.id)) {
+    throw new ApiError("protocol", "The server did not say which article it stored.");
+  }
+  return stored;
+}

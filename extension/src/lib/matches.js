@@ -12,6 +12,61 @@ export const RELATION_LABELS = Object.freeze({
 const asString = (value) => (typeof value === "string" ? value : "");
 const asShare = (value) => (typeof value === "number" && Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0);
 const isOffset = (value) => Number.isInteger(value) && value >= 0;
+const asStrings = (value) => (Array.isArray(value) ? value.filter((item) => typeof item === "string" && item) : []);
+
+// The server's finding on whether a copy credits where its text came from.
+const ATTRIBUTION_STATUSES = new Set(["origin", "credited", "uncredited", "unknown"]);
+
+function normalizeAttribution(raw) {
+  if (!raw || typeof raw !== "object" || !ATTRIBUTION_STATUSES.has(raw.status)) return null;
+  return { status: raw.status, credited: asStrings(raw.credited) };
+}
+
+// The story the page's text belongs to: {id, size, origin: {id, url, outlet, publishedAt}, uncertain}.
+export function normalizeStory(raw) {
+  if (!raw || typeof raw !== "object" || !Number.isInteger(raw.id)) return null;
+  const origin = raw.origin && typeof raw.origin === "object" ? raw.origin : null;
+  return {
+    id: raw.id,
+    size: Number.isInteger(raw.size) ? raw.size : null,
+    origin: origin
+      ? {
+          id: origin.id ?? null,
+          url: asString(origin.url),
+          outlet: asString(origin.outlet),
+          publishedAt: asString(origin.published_at) || null,
+        }
+      : null,
+    uncertain: raw.origin_uncertain === true,
+  };
+}
+
+// The stored article at the page's own URL, when the corpus already holds this page.
+export function normalizeStoredArticle(raw) {
+  if (!raw || typeof raw !== "object" || !Number.isInteger(raw.id)) return null;
+  return { id: raw.id, url: asString(raw.url) };
+}
+
+// What a match's attribution tag says, or null when there is nothing to say.
+export function attributionLabel(attribution) {
+  if (!attribution) return null;
+  if (attribution.status === "credited") {
+    const names = attribution.credited.slice(0, 3).join(", ");
+    return {
+      kind: "credited",
+      text: names ? `credits ${names}` : "credits its source",
+      hint: "This article names where its text came from.",
+    };
+  }
+  if (attribution.status === "uncredited") {
+    return {
+      kind: "uncredited",
+      text: "no credit",
+      hint: "This article carries the story's text without naming its source.",
+    };
+  }
+  return null;
+}
 
 export function normalizeMatch(raw) {
   if (!raw || typeof raw !== "object") return null;
@@ -27,6 +82,9 @@ export function normalizeMatch(raw) {
     containmentQuery: asShare(raw.containment_query),
     containmentMatch: asShare(raw.containment_match),
     relation: asString(raw.relation),
+    storyId: Number.isInteger(raw.story_id) ? raw.story_id : null,
+    outletLabels: asStrings(article.outlet_labels),
+    attribution: normalizeAttribution(raw.attribution),
     passages: passages
       .filter((p) => p && isOffset(p.query_start) && isOffset(p.query_end) && p.query_end > p.query_start)
       .map((p) => ({ queryStart: p.query_start, queryEnd: p.query_end })),

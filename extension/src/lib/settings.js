@@ -3,7 +3,7 @@
 import { ext } from "./ext.js";
 
 export const DEFAULT_SERVER_URL = "http://127.0.0.1:5000";
-export const DEFAULTS = Object.freeze({ serverUrl: DEFAULT_SERVER_URL, apiKey: "", autoCheck: false });
+export const DEFAULTS = Object.freeze({ serverUrl: DEFAULT_SERVER_URL, apiKey: "", autoCheck: false, contribute: false });
 
 // Hosts covered by the manifest's host_permissions (any port): no run-time request is needed.
 export const BUILTIN_HOSTS = Object.freeze(["127.0.0.1", "localhost"]);
@@ -16,6 +16,8 @@ export async function getSettings() {
     serverUrl: typeof stored.serverUrl === "string" && stored.serverUrl ? stored.serverUrl : DEFAULTS.serverUrl,
     apiKey: typeof stored.apiKey === "string" ? stored.apiKey : DEFAULTS.apiKey,
     autoCheck: stored.autoCheck === true,
+    // Opt-in: offer to add pages the corpus lacks (sends the page's text to be stored).
+    contribute: stored.contribute === true,
   };
 }
 
