@@ -157,7 +157,7 @@ _WORDS = re.compile(r"[A-Za-z0-9][\w&'’.-]*")
 
 
 def outlet_key(name: str) -> str:
-    """The letters that identify an outlet: 'www.meridianpress.example' and 'Meridian Press' both give 'meridianpress'."""
+    """The letters that name an outlet: 'www.meridianpress.example' and 'Meridian Press' give 'meridianpress'."""
     name = name.strip().lower()
     name = re.sub(r"^(?:https?://)?(?:www\.)?", "", name)
     if "." in name and " " not in name:
@@ -185,7 +185,7 @@ def _outlet_mentions(text: str, outlets: Iterable[str]) -> list[Credit]:
         return []
     found = []
     lowered = text.lower()
-    for key, outlet in keys.items():
+    for outlet in keys.values():
         host = outlet.lower().removeprefix("www.")
         for hit in re.finditer(rf"(?<![\w.]){re.escape(host)}(?![\w])", lowered):
             found.append(Credit(outlet, "outlet", "mention", hit.start(), hit.end()))
