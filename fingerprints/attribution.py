@@ -207,6 +207,17 @@ def _outlet_mentions(text: str, outlets: Iterable[str]) -> list[Credit]:
     return found
 
 
+def _known_outlet(name: str, known: dict[str, str]) -> str | None:
+    """The known outlet a credit line names: 'Meridian Press Agency' names meridianpress.example."""
+    key = outlet_key(name)
+    if key in known:
+        return known[key]
+    for candidate in sorted(known, key=len, reverse=True):
+        if len(candidate) >= 5 and key.startswith(candidate):
+            return known[candidate]
+    return None
+
+
 def find_credits(text: str, *, outlets: Iterable[str] = ()) -> list[Credit]:
     """The credits ``text`` gives, in order of position. ``outlets``: outlet names to look for as well."""
     outlets = list(outlets)
@@ -229,8 +240,8 @@ def find_credits(text: str, *, outlets: Iterable[str] = ()) -> list[Credit]:
             agency = re.fullmatch(_AG, name.removeprefix("the ").removeprefix("The "))
             if agency is not None:
                 credits.append(Credit(_agency_of(agency), "agency", "credit_line", hit.start(), hit.end()))
-            elif outlet_key(name) in known:
-                credits.append(Credit(known[outlet_key(name)], "outlet", "credit_line", hit.start(), hit.end()))
+            elif outlet := _known_outlet(name, known):
+                credits.append(Credit(outlet, "outlet", "credit_line", hit.start(), hit.end()))
             elif name:
                 credits.append(Credit(name, "named", "credit_line", hit.start(), hit.end()))
     credits.extend(_outlet_mentions(text, outlets))

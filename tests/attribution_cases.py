@@ -81,6 +81,12 @@ CASES: list[tuple[str, str, tuple[str, ...], set[str]]] = [
         {"northlinewire.example"},
     ),
     (
+        "outlet-with-suffix",
+        "This story was originally published by Meridian Press Agency.",
+        ("meridianpress.example",),
+        {"meridianpress.example"},
+    ),
+    (
         "outlet-domain",
         "Reservoirs stood at 41% of capacity, northlinewire.example said on Monday.",
         ("northlinewire.example",),
