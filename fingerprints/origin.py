@@ -9,13 +9,16 @@ rarely early, so an undated member is the origin only when nothing is dated.
 The finding is flagged uncertain, with a reason, when dates cannot decide it:
 some member has no publication date, or the two earliest are too close to
 call (less than :data:`TOLERANCE` apart, or on the same day when either has
-a date without a time). Ties are broken by when wiretrace first saw the
-articles, then by id: the article stored first is the better guess.
+a date without a time). Among the members too close to the earliest to
+call, the caller may break the tie by content (``carried``: how much of each
+one's text the other members carry; a copy adds a lede and furniture, so
+the origin is the one carried most); otherwise, or on equal scores, the
+order is when wiretrace first saw the articles, then their ids.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -80,10 +83,19 @@ def _too_close(first: Dated, second: Dated) -> bool:
     return abs(a[0] - b[0]) < TOLERANCE
 
 
-def find_origin(members: Iterable[Dated]) -> OriginFinding:
+def find_origin(
+    members: Iterable[Dated], carried: Callable[[list[int]], dict[int, float]] | None = None
+) -> OriginFinding:
     ordered = sorted(members, key=timeline_key)
     if not ordered:
         raise ValueError("a story has at least one member")
+    close = [m for m in ordered[1:] if _too_close(ordered[0], m)]
+    if close and carried is not None:
+        contenders = [ordered[0], *close]
+        scores = carried([m.id for m in contenders])
+        best = max(contenders, key=lambda m: (scores.get(m.id, 0.0), -contenders.index(m)))
+        ordered.remove(best)
+        ordered.insert(0, best)
     undated = [member for member in ordered if parse_moment(member.published_at) is None]
     reasons = []
     if undated:
@@ -92,7 +104,7 @@ def find_origin(members: Iterable[Dated]) -> OriginFinding:
             if len(undated) > 1
             else f"article {undated[0].id} has no publication date"
         )
-    if len(ordered) > 1 and _too_close(ordered[0], ordered[1]):
+    if close:
         reasons.append(f"articles {ordered[0].id} and {ordered[1].id} were published too close together to tell")
     return OriginFinding(
         id=ordered[0].id,

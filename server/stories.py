@@ -105,6 +105,25 @@ def _credits(article_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
+def carried_share(article_ids: list[int]) -> dict[int, float]:
+    """For each article, the mean share of its text carried by the articles it is linked to."""
+    shares: dict[int, list[float]] = defaultdict(list)
+    marks = _marks(article_ids)
+    rows = database.execute_sql(
+        "SELECT article_a, article_b, containment_a, containment_b FROM reuse_link "
+        f"WHERE article_a IN ({marks}) OR article_b IN ({marks})",
+        [*article_ids, *article_ids],
+    )
+    for a, b, containment_a, containment_b in rows:
+        shares[a].append(containment_a)
+        shares[b].append(containment_b)
+    return {article_id: sum(values) / len(values) for article_id, values in shares.items()}
+
+
+def _origin_of(members: list[Member]):
+    return find_origin([m.dated() for m in members], carried_share)
+
+
 def attribution_status(is_origin: bool, in_story: bool, credited: list[str]) -> str:
     """``origin``; ``credited`` when the copy names an agency, an outlet of its story or a source on a credit
     line; ``uncredited`` when it names none; ``unknown`` when the article is in no story."""
@@ -133,7 +152,7 @@ def match_story_context(matches: list[dict]) -> dict | None:
     )
     credits = _credits(ids)
     members = story_members(sorted(set(memberships.values())))
-    origins = {story: find_origin([m.dated() for m in group]).id for story, group in members.items()}
+    origins = {story: _origin_of(group).id for story, group in members.items()}
     for match in matches:
         article_id = match["article"]["id"]
         story = memberships.get(article_id)
@@ -211,7 +230,7 @@ def story_detail(story_id: int, settings) -> dict:
     row = database.execute_sql(
         "SELECT created_at, updated_at, split_from FROM story WHERE id = ?", (survivor,)
     ).fetchone()
-    finding = find_origin([m.dated() for m in members])
+    finding = _origin_of(members)
     by_id = {m.id: m for m in members}
     origin = by_id[finding.id]
     outlets = list(dict.fromkeys(by_id[i].outlet for i in finding.timeline))
@@ -284,7 +303,7 @@ def story_rows(
     result = []
     for story_id, created_at, updated_at, size in rows:
         group = members[story_id]
-        finding = find_origin([m.dated() for m in group])
+        finding = _origin_of(group)
         by_id = {m.id: m for m in group}
         dates = [m.published_at for m in group if m.published_at]
         result.append(
@@ -408,7 +427,7 @@ def article_rows(since: str | None = None, until: str | None = None) -> list[dic
     ).fetchall()
     story_ids = sorted({row[7] for row in rows if row[7] is not None})
     members = story_members(story_ids)
-    origins = {story: find_origin([m.dated() for m in group]).id for story, group in members.items()}
+    origins = {story: _origin_of(group).id for story, group in members.items()}
     result = []
     for article_id, url, outlet, title, published_at, first_seen_at, tokens, story, credited in rows:
         credited_list = json.loads(credited) if credited else []
