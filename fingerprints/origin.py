@@ -10,9 +10,9 @@ The finding is flagged uncertain, with a reason, when dates cannot decide it:
 some member has no publication date, or the two earliest are too close to
 call (less than :data:`TOLERANCE` apart, or on the same day when either has
 a date without a time). Among the members too close to the earliest to
-call, the caller may break the tie by content (``carried``: how much of each
-one's text the other members carry; a copy adds a lede and furniture, so
-the origin is the one carried most); otherwise, or on equal scores, the
+call, the caller may break the tie by content (``carried``: how much text
+each one shares with the other members; every copy was made from the origin,
+so the origin sits at the centre of its story); otherwise, or on equal scores, the
 order is when wiretrace first saw the articles, then their ids.
 """
 

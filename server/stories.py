@@ -106,7 +106,12 @@ def _credits(article_ids: list[int]) -> dict[int, list[str]]:
 
 
 def carried_share(article_ids: list[int]) -> dict[int, float]:
-    """For each article, the mean share of its text carried by the articles it is linked to."""
+    """For each article, how much text it shares with the articles it is linked to (mean of both containments).
+
+    Every copy was made from the origin, so the origin sits at the centre of
+    its story: a trimmed copy shares less with the others, and a copy with a
+    new lede and furniture has text the others lack.
+    """
     shares: dict[int, list[float]] = defaultdict(list)
     marks = _marks(article_ids)
     rows = database.execute_sql(
@@ -115,8 +120,8 @@ def carried_share(article_ids: list[int]) -> dict[int, float]:
         [*article_ids, *article_ids],
     )
     for a, b, containment_a, containment_b in rows:
-        shares[a].append(containment_a)
-        shares[b].append(containment_b)
+        shares[a].append(containment_a + containment_b)
+        shares[b].append(containment_a + containment_b)
     return {article_id: sum(values) / len(values) for article_id, values in shares.items()}
 
 
