@@ -12,9 +12,10 @@ a reader and for analysis:
 * ``paragraphs``: the origin's paragraphs the copy cut and the copy's
   paragraphs the origin lacks (less than :data:`PARAGRAPH_KEPT` of their
   text shared and none of their sentences an edit of the other's);
-* ``sentences_edited``: copy sentences not carried word for word but close to
-  an origin sentence (RapidFuzz ratio of at least :data:`SENTENCE_EDITED`),
-  with both spans.
+* ``sentences_edited``: copy sentences not carried word for word (some letter
+  or digit outside the shared passages) but close to an origin sentence
+  (RapidFuzz ratio of at least :data:`SENTENCE_EDITED`, below 100), with both
+  spans.
 
 Paragraphs are blocks separated by line breaks; sentences end with ., !, ?,
 an ellipsis or a CJK full stop followed by a space or the end of the block.
@@ -33,7 +34,8 @@ __all__ = ["Span", "Shared", "describe_changes", "paragraphs", "sentences", "HEA
 
 HEADLINE_KEPT = 0.9
 PARAGRAPH_KEPT = 0.2
-SENTENCE_KEPT = 0.9
+# A sentence is carried unchanged only when every letter and digit of it lies in a shared passage.
+SENTENCE_KEPT = 1.0
 SENTENCE_EDITED = 0.6
 # Sentence pairing is quadratic; beyond this many sentences a side, only the first are paired.
 _MAX_SENTENCES = 400
@@ -88,7 +90,8 @@ def _covered(text: str, spans: Sequence[Span]) -> tuple[np.ndarray, np.ndarray]:
         covered[start] += 1
         covered[end] -= 1
     mask = np.cumsum(covered)[: len(text)] > 0
-    visible = np.fromiter((not ch.isspace() for ch in text), dtype=bool, count=len(text))
+    # Letters and digits only: passages end at token edges, so punctuation between them is never shared.
+    visible = np.fromiter((ch.isalnum() for ch in text), dtype=bool, count=len(text))
     return mask, visible
 
 
