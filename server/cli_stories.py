@@ -37,7 +37,9 @@ def link_pending(app, *, workers: int = 1, show_progress: bool = True, db_path: 
         if workers > 1 and db_path is not None:
             import multiprocessing
 
-            chunks = [pending[start : start + 100] for start in range(0, len(pending), 100)]
+            # Several chunks per worker, so the work is shared even for a small backlog.
+            size = max(1, min(100, len(pending) // (workers * 4)))
+            chunks = [pending[start : start + size] for start in range(0, len(pending), size)]
             with multiprocessing.get_context("spawn").Pool(workers) as pool:
                 for done, linked, links, skipped in pool.imap_unordered(
                     _link_chunk, [(db_path, chunk) for chunk in chunks]

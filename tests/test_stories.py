@@ -267,3 +267,42 @@ def test_no_link_then_link_command(tmp_path):
     app = create_app({"DATABASE": path})
     with app.app_context(), database.connection_context():
         assert export("stories", "ndjson", out) >= 6
+
+
+def _groups(path: str) -> tuple[set[frozenset[int]], set[frozenset[int]]]:
+    """(story groups, connected groups of the link graph) read straight from the file."""
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        stories: dict[int, set[int]] = {}
+        for article_id, story_id in connection.execute("SELECT article_id, story_id FROM article_story"):
+            stories.setdefault(story_id, set()).add(article_id)
+        links = connection.execute("SELECT article_a, article_b FROM reuse_link").fetchall()
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in links:
+        parent[find(a)] = find(b)
+    components: dict[int, set[int]] = {}
+    for node in list(parent):
+        components.setdefault(find(node), set()).add(node)
+    return {frozenset(g) for g in stories.values()}, {frozenset(g) for g in components.values()}
+
+
+def test_linking_in_parallel_processes_gives_the_same_stories(tmp_path):
+    runner = CliRunner()
+    groups = []
+    for workers in (1, 2):
+        path = str(tmp_path / f"w{workers}.db")
+        assert runner.invoke(main, ["ingest", str(DEMO_CORPUS), "--db", path, "--quiet", "--no-link"]).exit_code == 0
+        result = runner.invoke(main, ["link", "--db", path, "--quiet", "--workers", str(workers)])
+        assert result.exit_code == 0 and "linked 43 articles" in result.output, result.output
+        stories, components = _groups(path)
+        # Every story is exactly one connected group of links, and every group is a story.
+        assert stories == components
+        groups.append(stories)
+    assert groups[0] == groups[1] and len(groups[0]) >= 6
