@@ -79,6 +79,44 @@ def build(corpus, stories: int, background: int, seed: int):
     return articles, truth
 
 
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def match_overhead(app, texts: list[str]) -> dict:
+    """Match latency without and with the story context, measured on the same queries in the same run."""
+    from fingerprints import fingerprint
+    from server.db import database
+    from server.matching import find_matches
+    from server.store import params_id
+    from server.stories import match_story_context
+
+    settings = app.extensions["wiretrace"]
+    plain, with_story = [], []
+    with app.app_context(), database.connection_context():
+        params_row = params_id(settings.params)
+        for text in texts:
+            query = fingerprint(text, settings.params)
+            started = time.perf_counter()
+            found = [match.to_json() for match in find_matches(query, settings, params_row, limit=20)]
+            matched = time.perf_counter()
+            match_story_context(found)
+            done = time.perf_counter()
+            plain.append((matched - started) * 1000)
+            with_story.append((done - started) * 1000)
+    figures = {
+        "queries": len(texts),
+        "match_ms": {"p50": round(_percentile(plain, 0.5), 2), "p99": round(_percentile(plain, 0.99), 2)},
+        "match_with_story_ms": {
+            "p50": round(_percentile(with_story, 0.5), 2),
+            "p99": round(_percentile(with_story, 0.99), 2),
+        },
+    }
+    figures["p99_ratio"] = round(figures["match_with_story_ms"]["p99"] / figures["match_ms"]["p99"], 3)
+    return figures
+
+
 def run(args) -> dict:
     from server import create_app
     from server.db import database
@@ -95,6 +133,8 @@ def run(args) -> dict:
             assert response.status_code in (200, 201), response.get_data(as_text=True)
             ids.update((item["url"], item["id"]) for item in response.get_json()["articles"])
         seconds = time.perf_counter() - started
+        sample = random.Random(args.seed).sample(articles, min(len(articles), 200 if not args.quick else 50))
+        overhead = match_overhead(app, [item["text"] for item in sample])
         with app.app_context(), database.connection_context():
             membership = dict(database.execute_sql("SELECT article_id, story_id FROM article_story").fetchall())
         dated = certain = counted = contaminated = unlinked = 0
@@ -144,6 +184,7 @@ def run(args) -> dict:
         "accuracy_all": round(right_all / counted, 4) if counted else None,
         "accuracy_not_uncertain": round(right_certain / certain, 4) if certain else None,
         "stories_not_uncertain": certain,
+        "match_latency": overhead,
         "wrong": wrong[:20],
     }
 
