@@ -99,19 +99,37 @@ def _neighbours(connection, article_id: int) -> set[int]:
     return {other for (other,) in rows}
 
 
+def _neighbours_of(connection, articles: set[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {article: set() for article in articles}
+    ordered = sorted(articles)
+    for start in range(0, len(ordered), 450):
+        chunk = ordered[start : start + 450]
+        marks = ",".join("?" * len(chunk))
+        rows = connection.execute(
+            f"SELECT article_a, article_b FROM reuse_link WHERE article_a IN ({marks}) OR article_b IN ({marks})",
+            [*chunk, *chunk],
+        )
+        for a, b in rows:
+            if a in found:
+                found[a].add(b)
+            if b in found:
+                found[b].add(a)
+    return found
+
+
 def _components(connection, start: Iterable[int]) -> list[set[int]]:
+    """The connected groups of the link graph holding ``start``, walked a whole frontier per query."""
     seen: set[int] = set()
     components = []
     for first in sorted(set(start)):
         if first in seen:
             continue
         component = {first}
-        frontier = [first]
+        frontier = {first}
         while frontier:
-            current = frontier.pop()
-            for other in _neighbours(connection, current) - component:
-                component.add(other)
-                frontier.append(other)
+            reached = set().union(*_neighbours_of(connection, frontier).values())
+            frontier = reached - component
+            component |= frontier
         seen |= component
         components.append(component)
     return components
