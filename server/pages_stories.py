@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from fingerprints.origin import parse_moment
 
+from .access import require
 from .errors import ApiError
 from .stories import story_detail
 
@@ -91,6 +92,8 @@ def _side_by_side(origin_text: str, copy_text: str, copy: dict) -> tuple[Markup,
 def story_page(story_id: int):
     from .db import Article
 
+    # The page shows stored texts: it is a read like the API's, public unless WIRETRACE_READ_ACCESS=key.
+    require("read")
     try:
         story = story_detail(story_id, current_app.extensions["wiretrace"])
     except ApiError as error:

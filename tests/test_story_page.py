@@ -91,3 +91,10 @@ def test_missing_story_page_is_a_clear_404(live_server, page):
     response = page.goto(f"{base}/stories/987654")
     assert response.status == 404
     assert "no story with id 987654" in page.locator("main").inner_text()
+
+
+def test_story_page_obeys_read_access(tmp_path):
+    from tests.conftest import assert_error
+
+    app = create_app({"DATABASE": str(tmp_path / "closed.db"), "READ_ACCESS": "key"})
+    assert_error(app.test_client().get("/stories/1"), 401, "API key")
