@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app. ``config`` overrides defaults and the ``WIRETRACE_*`` environment."""
     from fingerprints import DEFAULT_PARAMS, VerifyOptions
 
-    from . import access, api, db, demo, errors, openapi
+    from . import access, api, db, demo, errors, openapi, pages_stories, story_api
     from .matching import MatchSettings
 
     app = Flask(__name__)
@@ -63,4 +63,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.api)
     app.register_blueprint(openapi.openapi)
     app.register_blueprint(demo.demo)
+    app.register_blueprint(story_api.stories_api)
+    app.register_blueprint(pages_stories.pages)
     return app

@@ -14,8 +14,10 @@ from . import __version__
 from .access import key_summary, list_keys, require
 from .db import Article
 from .errors import ApiError
+from .linking import link_articles
 from .matching import find_matches
 from .store import article_detail, fingerprint_all, ingest, load_fingerprint, params_id, stats
+from .stories import match_story_context
 from .validation import parse_articles_body, parse_match_body
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -60,6 +62,8 @@ def post_articles():
     articles = parse_articles_body(_json_body(), current_app.config["MAX_TEXT_BYTES"])
     prints = fingerprint_all(articles, settings.params)
     results = ingest(articles, settings.params, prints)
+    # Link before answering, so stories are current once the request returns.
+    link_articles([r.id for r in results], settings, _params_row(), only_pending=True)
     status = 201 if any(result.status == "created" for result in results) else 200
     return {"ok": True, "articles": [result.to_json() for result in results]}, status
 
@@ -80,7 +84,9 @@ def post_match():
         limit=wanted.limit,
         exclude_url=wanted.url,
     )
-    return {"ok": True, "matches": [match.to_json() for match in matches]}
+    found = [match.to_json() for match in matches]
+    story = match_story_context(found)
+    return {"ok": True, "story": story, "matches": found}
 
 
 # SQLite integers are signed 64-bit; a larger id cannot name an article.
@@ -120,7 +126,9 @@ def get_article_matches(article_id: int):
         limit=int(limit),
         exclude_ids={article.id},
     )
-    return {"ok": True, "article": {"id": article.id, "url": article.url}, "matches": [m.to_json() for m in matches]}
+    found = [m.to_json() for m in matches]
+    story = match_story_context(found)
+    return {"ok": True, "article": {"id": article.id, "url": article.url}, "story": story, "matches": found}
 
 
 @api.get("/stats")

@@ -107,6 +107,9 @@ def load_demo_if_empty(app) -> int:
         if Article.select().exists():
             return 0
     summary = ingest_lines(app, DEMO_CORPUS.open("rb"), show_progress=False)
+    from .cli_stories import link_pending
+
+    link_pending(app, show_progress=False)
     return summary.stored
 
 
@@ -236,11 +239,13 @@ def ingest_lines(app, stream, *, batch_size: int = 500, show_progress: bool = Tr
     show_default=True,
     help="Processes that parse and fingerprint while this one writes (worth it for large files).",
 )
-def ingest_command(source, db_path: str, batch_size: int, quiet: bool, workers: int) -> None:
+@click.option("--no-link", "no_link", is_flag=True, help="Do not link into stories (bulk loads; run 'wiretrace link').")
+def ingest_command(source, db_path: str, batch_size: int, quiet: bool, workers: int, no_link: bool) -> None:
     """Ingest a JSONL file (or - for standard input), one ARTICLE object per line.
 
     Bad lines are reported with their line numbers and skipped; the exit
-    status is 1 when any line was skipped, 0 otherwise.
+    status is 1 when any line was skipped, 0 otherwise. Then links what is
+    not linked yet into stories, unless --no-link.
     """
     app = _app(db_path)
     with app.app_context():
@@ -249,6 +254,12 @@ def ingest_command(source, db_path: str, batch_size: int, quiet: bool, workers: 
         f"ingested {summary.stored} articles: {summary.created} created, {summary.updated} updated, "
         f"{summary.unchanged} unchanged; {len(summary.skipped)} lines skipped"
     )
+    if not no_link:
+        from .cli_stories import link_pending
+
+        with app.app_context():
+            linked = link_pending(app, workers=workers, show_progress=not quiet, db_path=db_path)
+        click.echo(f"linked {linked.linked} articles: {linked.links} links")
     if summary.skipped:
         if quiet:
             for message in summary.skipped:
@@ -341,7 +352,7 @@ def reindex_command(db_path: str, everything: bool) -> None:
 
 # Command groups that live in modules of their own register themselves on
 # ``main`` when imported.
-from . import cli_keys, cli_maintenance  # noqa: E402, F401
+from . import cli_keys, cli_maintenance, cli_stories  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

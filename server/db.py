@@ -196,3 +196,10 @@ def init_app(app) -> None:
     def _close(_exception) -> None:
         if not database.is_closed():
             database.close()
+
+
+# Stories and reuse links live in their own module; their tables are created
+# with the others.
+from .story_models import STORY_MODELS  # noqa: E402
+
+MODELS.extend(STORY_MODELS)

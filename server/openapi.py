@@ -26,11 +26,12 @@ openapi = Blueprint("openapi", __name__, url_prefix="/api/v1")
 # Why each error status can happen; an operation lists the ones that apply.
 _ERRORS = {
     400: "Bad request: the body is not valid JSON, or nested too deeply; a field is missing, of the wrong type or "
-    "invalid (blank text, a non-http(s) URL, a bad date, a bad `limit`).",
+    "invalid (blank text, a non-http(s) URL, a bad date, a bad `limit`); a bad list argument (`cursor`, "
+    "`format`, `since`, `until`, `min_size`, `min_articles`).",
     401: "A key is needed and missing, or the `Authorization` header is not `Bearer <key>` with a valid, "
     "unrevoked key (a malformed header is refused on any route).",
     403: "The key lacks the scope this operation needs.",
-    404: "No such article.",
+    404: "No such article or story (a dissolved story too).",
     409: "The article has no fingerprint made with the server's current parameters: run `wiretrace reindex`.",
     413: "Text over the limit (2 MB by default), a batch over 1,000 articles, or a body over the request limit.",
     415: "The body is not `application/json`.",
@@ -53,6 +54,7 @@ class Operation:
     body: tuple[type[BaseModel], ...] = ()
     scope: str | None = None  # the API key scope needed when keys are in force
     query: dict[str, dict] = field(default_factory=dict)
+    media: tuple[str, ...] = ()  # other content types of the success answer (list formats)
 
     @property
     def openapi_path(self) -> str:
@@ -121,6 +123,46 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 
 
+_LIST_QUERY = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
+    "cursor": {"type": "string"},
+    "format": {"type": "string", "enum": ["json", "csv", "ndjson"], "default": "json"},
+    "since": {"type": "string", "description": "ISO 8601 date or datetime, inclusive"},
+    "until": {"type": "string", "description": "ISO 8601 date or datetime, inclusive"},
+    "outlet": {"type": "string", "maxLength": 200},
+}
+OPERATIONS += (
+    Operation(
+        "get",
+        "/api/v1/stories",
+        "Stories (groups of articles linked by reuse), oldest id first; CSV and NDJSON with ?format=",
+        {200: schemas.StoriesResponse},
+        errors=(400, 403),
+        scope="read",
+        query={**_LIST_QUERY, "min_size": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 2}},
+        media=("text/csv", "application/x-ndjson"),
+    ),
+    Operation(
+        "get",
+        "/api/v1/stories/<int:story_id>",
+        "A story: its origin and every copy, with its share of the origin, its changes and its attribution",
+        {200: schemas.StoryResponse},
+        errors=(403, 404),
+        scope="read",
+    ),
+    Operation(
+        "get",
+        "/api/v1/network",
+        "The outlet-to-outlet copying network: edges from the outlet that published first",
+        {200: schemas.NetworkResponse},
+        errors=(400, 403),
+        scope="read",
+        query={**_LIST_QUERY, "min_articles": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 1}},
+        media=("text/csv", "application/x-ndjson"),
+    ),
+)
+
+
 def _component_schemas() -> dict:
     models = [(model, "validation") for model in schemas.REQUEST_MODELS]
     models += [(model, "serialization") for model in schemas.RESPONSE_MODELS]
@@ -169,9 +211,12 @@ def _operation(operation: Operation) -> dict:
             "content": _json(bodies[0] if len(bodies) == 1 else {"anyOf": bodies}),
         }
     for status, model in operation.responses.items():
+        content = _json(_ref(model) if model is not None else {"type": "object"})
+        for media_type in operation.media:
+            content[media_type] = {"schema": {"type": "string"}}
         document["responses"][str(status)] = {
             "description": "Success" if status == 200 else "Created",
-            "content": _json(_ref(model) if model is not None else {"type": "object"}),
+            "content": content,
         }
     for status in sorted(set(operation.errors) | set(_ALWAYS)):
         document["responses"][str(status)] = {"$ref": f"#/components/responses/Error{status}"}

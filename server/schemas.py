@@ -190,10 +190,13 @@ class Match(_Response):
     containment_match: float = Field(ge=0, le=1)
     relation: Literal["duplicate", "contained_in", "contains", "partial"]
     passages: list[Passage]
+    story_id: int | None = Field(default=None, description="The matched article's story (null: in none).")
+    attribution: MatchAttribution | None = None
 
 
 class MatchResponse(_Response):
     ok: Literal[True]
+    story: MatchStory | None = Field(default=None, description="The story of the best match; null when none.")
     matches: list[Match] = Field(description="Highest containment_query first.")
 
 
@@ -218,6 +221,7 @@ class ArticleRef(_Response):
 class ArticleMatchesResponse(_Response):
     ok: Literal[True]
     article: ArticleRef
+    story: MatchStory | None = None
     matches: list[Match]
 
 
@@ -244,6 +248,20 @@ class KeysResponse(_Response):
     keys: list[KeySummary]
 
 
+# Story models live in server/story_schemas.py; the match response refers to two of them.
+from . import story_schemas as _stories  # noqa: E402
+
+MatchAttribution = _stories.Attribution
+MatchStory = _stories.MatchStory
+StoriesResponse = _stories.StoriesResponse
+StoryResponse = _stories.StoryResponse
+NetworkResponse = _stories.NetworkResponse
+STORY_RESPONSE_MODELS = _stories.STORY_RESPONSE_MODELS
+
+Match.model_rebuild()
+MatchResponse.model_rebuild()
+ArticleMatchesResponse.model_rebuild()
+
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (ArticleBody, ArticlesBatchBody, MatchBody)
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     ErrorBody,
@@ -254,4 +272,5 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     ArticleMatchesResponse,
     StatsResponse,
     KeysResponse,
+    *STORY_RESPONSE_MODELS,
 )
