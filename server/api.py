@@ -77,16 +77,24 @@ def post_match():
         query = fingerprint(wanted.text, settings.params)
     except TextTooShort:
         raise ApiError(422, "'text' has no words to match") from None
+    stored = None
+    if wanted.url is not None:
+        stored = Article.select(Article.id, Article.url).where(Article.url == wanted.url).first()
     matches = find_matches(
         query,
         settings,
         _params_row(),
         limit=wanted.limit,
-        exclude_url=wanted.url,
+        exclude_ids={stored.id} if stored else frozenset(),
     )
     found = [match.to_json() for match in matches]
     story = match_story_context(found)
-    return {"ok": True, "story": story, "matches": found}
+    return {
+        "ok": True,
+        "story": story,
+        "matches": found,
+        "stored_article": {"id": stored.id, "url": stored.url} if stored else None,
+    }
 
 
 # SQLite integers are signed 64-bit; a larger id cannot name an article.

@@ -39,6 +39,7 @@ __all__ = [
     "Passage",
     "Match",
     "MatchResponse",
+    "StoredArticleRef",
     "ArticleDetail",
     "ArticleResponse",
     "ArticleRef",
@@ -194,10 +195,20 @@ class Match(_Response):
     attribution: MatchAttribution | None = None
 
 
+class StoredArticleRef(_Response):
+    id: int
+    url: str
+
+
 class MatchResponse(_Response):
     ok: Literal[True]
     story: MatchStory | None = Field(default=None, description="The story of the best match; null when none.")
     matches: list[Match] = Field(description="Highest containment_query first.")
+    stored_article: StoredArticleRef | None = Field(
+        default=None,
+        description="The stored article at the request's `url` (never listed among the matches); null when the "
+        "corpus has no article at that URL or no `url` was sent. Tells a client whether the page is in the corpus.",
+    )
 
 
 class ArticleDetail(ArticleSummary):

@@ -157,7 +157,8 @@ def match_story_context(matches: list[dict]) -> dict | None:
     )
     credits = _credits(ids)
     members = story_members(sorted(set(memberships.values())))
-    origins = {story: _origin_of(group).id for story, group in members.items()}
+    findings = {story: _origin_of(group) for story, group in members.items()}
+    origins = {story: finding.id for story, finding in findings.items()}
     for match in matches:
         article_id = match["article"]["id"]
         story = memberships.get(article_id)
@@ -175,7 +176,12 @@ def match_story_context(matches: list[dict]) -> dict | None:
     if best is None or best not in members:
         return None
     by_id = {member.id: member for member in members[best]}
-    return {"id": best, "size": len(members[best]), "origin": _origin_summary(by_id[origins[best]])}
+    return {
+        "id": best,
+        "size": len(members[best]),
+        "origin": _origin_summary(by_id[origins[best]]),
+        "origin_uncertain": findings[best].uncertain,
+    }
 
 
 def _copy_detail(origin: Member, copy: Member, prints: dict, settings, story_outlets: list[str]) -> dict:
@@ -432,7 +438,8 @@ def article_rows(since: str | None = None, until: str | None = None) -> list[dic
     ).fetchall()
     story_ids = sorted({row[7] for row in rows if row[7] is not None})
     members = story_members(story_ids)
-    origins = {story: _origin_of(group).id for story, group in members.items()}
+    findings = {story: _origin_of(group) for story, group in members.items()}
+    origins = {story: finding.id for story, finding in findings.items()}
     result = []
     for article_id, url, outlet, title, published_at, first_seen_at, tokens, story, credited in rows:
         credited_list = json.loads(credited) if credited else []

@@ -46,6 +46,7 @@ class MatchStory(_Response):
     id: int
     size: int
     origin: StoryOrigin
+    origin_uncertain: bool = Field(description="True when dates are missing or too close to call.")
 
 
 class StoryListItem(_Response):

@@ -92,6 +92,13 @@ def test_match_finds_the_copy_with_passages_and_excludes_its_own_url(client, cor
     assert [m["article"]["url"] for m in matches] == ["https://www.harbourgazette.example/news/pumps"]
     match = matches[0]
     assert set(match) >= MATCH_KEYS
+    # The page's own stored article is named apart from the matches, so a client knows it is in the corpus.
+    own = response.get_json()["stored_article"]
+    assert own is not None and own["url"] == "https://coastwire.example/water"
+    assert own["id"] not in [m["article"]["id"] for m in matches]
+    elsewhere = client.post("/api/v1/match", json={"text": query, "url": "https://unstored.example/x"}).get_json()
+    assert elsewhere["stored_article"] is None
+    assert client.post("/api/v1/match", json={"text": query}).get_json()["stored_article"] is None
     assert set(match["article"]) >= {"id", "url", "outlet", "title", "published_at"}
     assert match["article"]["published_at"] == "2026-03-03T10:30:00Z"
     assert match["relation"] == "contained_in" and match["containment_query"] == 1.0

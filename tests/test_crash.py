@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import os
 import random
 import sqlite3
 import subprocess
@@ -32,8 +33,16 @@ def _sha(text: str) -> str:
 
 
 def stored_rows(db_path) -> list[tuple[int, str, str, str]]:
+    # On a busy machine a kill can land before the first run has even created the database or
+    # committed its schema (created in one transaction): then nothing is stored, and that is sound.
+    if not os.path.exists(db_path):
+        return []
     with sqlite3.connect(db_path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "article" not in tables:
+            assert not tables, f"a partial schema was committed: {sorted(tables)}"
+            return []
         return connection.execute("SELECT id, url, content_hash, text FROM article ORDER BY id").fetchall()
 
 
