@@ -235,7 +235,7 @@ class ChromiumExtension:
         return self.service_worker().evaluate(script, arg)
 
     def use_settings(self, **settings) -> None:
-        defaults = {"serverUrl": "http://127.0.0.1:5000", "apiKey": "", "autoCheck": False}
+        defaults = {"serverUrl": "http://127.0.0.1:5000", "apiKey": "", "autoCheck": False, "contribute": False}
         self.evaluate("(s) => chrome.storage.local.set(s)", {**defaults, **settings})
 
     def open_page(self, url: str):

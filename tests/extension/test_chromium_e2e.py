@@ -7,7 +7,9 @@ toolbar click gives, just as on a real news site.
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 
 import pytest
 from e2e_support import (
@@ -20,7 +22,7 @@ from e2e_support import (
     post_json,
     squash,
 )
-from newspages import ASTRAL_PARAGRAPH, FURNITURE_PHRASES, NewsSite
+from newspages import ASTRAL_PARAGRAPH, FURNITURE_PHRASES, NewsSite, article_page
 
 pytestmark = pytest.mark.browser
 
@@ -307,7 +309,7 @@ def test_options_save_a_server_and_test_the_connection(chromium, api_server, art
         page.click("button[type=submit]")
         page.wait_for_function("() => document.getElementById('status').textContent === 'Saved.'")
         stored = chromium.evaluate("() => chrome.storage.local.get(null)")
-        assert stored == {"serverUrl": local_url, "apiKey": "k", "autoCheck": False}
+        assert stored == {"serverUrl": local_url, "apiKey": "k", "autoCheck": False, "contribute": False}
         page.click("#test")
         page.wait_for_function("() => document.getElementById('status').classList.contains('ok')")
         assert page.text_content("#status") == f"The wiretrace server at {local_url} answers."
@@ -341,3 +343,125 @@ def test_popup_enforces_its_content_security_policy(chromium, checked):
     popup.evaluate("window.__evaluated = false; setTimeout('window.__evaluated = true', 0); 0")
     popup.wait_for("window.__violations.length >= 3")
     assert popup.evaluate("window.__evaluated") is False
+
+
+def attribution_tag(match: dict) -> str | None:
+    """What the popup's attribution tag should say for one MATCH of the server's answer."""
+    finding = match.get("attribution") or {}
+    if finding.get("status") == "credited":
+        names = ", ".join(finding["credited"][:3])
+        return f"credits {names}" if names else "credits its source"
+    if finding.get("status") == "uncredited":
+        return "no credit"
+    return None
+
+
+def test_popup_names_the_story_its_origin_and_each_copys_attribution(chromium, checked, api_server, stories):
+    page, popup = checked("/port-strike.html")
+    assert popup.evaluate("document.body.dataset.state") == "ok"
+    sent = chromium.stored_result(chromium.tab_id(page))["text"]
+    _, answer = post_json(api_server.url + "/api/v1/match", {"text": sent, "url": page.url})
+    story = answer["story"]
+    assert story is not None and story["origin"]["url"] == stories[PAGE_STORY]["origin"]
+
+    # The origin line is the server's story origin, which knows every copy.
+    assert story["origin"]["outlet"] in popup.evaluate("document.getElementById('origin').textContent")
+    link = popup.evaluate("document.getElementById('story-link').href")
+    assert link == f"{api_server.url}/stories/{story['id']}"
+    assert f"{story['size']} articles" in popup.evaluate("document.getElementById('story-link').textContent")
+
+    shown = popup.evaluate(
+        """[...document.querySelectorAll('#matches li.match')].map((li) => {
+            const tag = li.querySelector('.attribution');
+            return tag ? tag.textContent : null;
+        })"""
+    )
+    expected = [attribution_tag(match) for match in answer["matches"]]
+    assert shown == expected
+    # The demo's port strike has copies that credit the origin and copies that do not: both are told.
+    assert "no credit" in shown and any(tag and tag.startswith("credits") for tag in shown)
+
+    # The link leads to the server's story page for that story.
+    story_page = chromium.open_page(link)
+    try:
+        assert story["origin"]["outlet"] in story_page.inner_text("body")
+    finally:
+        story_page.close()
+
+
+FRESH_PARAGRAPHS = [
+    "The Kestrel Valley water board voted on Tuesday evening to replace the ageing filter beds at its "
+    "Millbrook plant, ending a dispute that had run through three winters of boil notices.",
+    "Board members said the new beds would be built beside the old ones so that the plant keeps running, "
+    "and that the work should be finished before the spring thaw raises the river again.",
+    "Residents who packed the meeting hall cheered the vote, although several asked why the repairs had "
+    "taken so long and who would pay for the temporary pumps hired during the last cold snap.",
+]
+
+
+def test_a_reader_can_add_a_page_the_corpus_lacks(chromium, api_server, artifacts):
+    """Opt-in and keyed: the popup offers to add a page only when both are set and the corpus lacks it."""
+    site = NewsSite(
+        {
+            "/fresh.html": article_page(
+                title="Water board votes to rebuild filter beds",
+                paragraphs=FRESH_PARAGRAPHS,
+                published_at="2026-04-02T09:15:00Z",
+            )
+        },
+        host="127.0.0.2",
+    )
+    api_server.app.config["API_KEY"] = "contributor-key"
+
+    def open_popup():
+        page = chromium.open_page(site.base + "/fresh.html")
+        popup = chromium.click_action(page)
+        popup.wait_for("document.body && document.body.dataset.state")
+        return page, popup
+
+    try:
+        chromium.use_settings(serverUrl=api_server.url, apiKey="contributor-key", contribute=False)
+        page, popup = open_popup()
+        assert popup.evaluate("document.getElementById('contribute').hidden") is True
+        popup.close()
+        page.close()
+
+        chromium.use_settings(serverUrl=api_server.url, apiKey="contributor-key", contribute=True)
+        page, popup = open_popup()
+        assert popup.evaluate("document.body.dataset.state") == "ok"
+        assert popup.evaluate("document.getElementById('contribute').hidden") is False
+        before = len(api_server.requests)
+        popup.evaluate("document.getElementById('contribute-button').click()")
+        note = popup.wait_for(
+            "(() => { const t = document.getElementById('contribute-note').textContent;"
+            " return /^Added|corpus already|error|Could not/.test(t) ? t : null; })()"
+        )
+        assert note.startswith("Added to the corpus as article "), note
+        popup.screenshot(artifacts / "chromium-popup-contribute.png")
+        article_id = int(note.rsplit(" ", 1)[1].rstrip("."))
+        sent = chromium.stored_result(chromium.tab_id(page))["text"]
+        writes = [
+            auth
+            for (method, path), auth in zip(
+                api_server.requests[before:], api_server.authorizations[before:], strict=True
+            )
+            if (method, path) == ("POST", "/api/v1/articles")
+        ]
+        assert writes == ["Bearer contributor-key"]
+        with urllib.request.urlopen(f"{api_server.url}/api/v1/articles/{article_id}", timeout=10) as response:
+            stored = json.loads(response.read())["article"]
+        assert stored["text"] == sent and stored["url"] == page.url
+        assert stored["title"] == "Water board votes to rebuild filter beds"
+        assert stored["published_at"] == "2026-04-02T09:15:00Z"
+        popup.close()
+        page.close()
+
+        # Now the corpus has it: no second offer.
+        page, popup = open_popup()
+        assert popup.evaluate("document.getElementById('contribute').hidden") is True
+        popup.close()
+        page.close()
+    finally:
+        api_server.app.config["API_KEY"] = None
+        chromium.use_settings(serverUrl=api_server.url)
+        site.close()
