@@ -53,6 +53,8 @@ class Operation:
     body: tuple[type[BaseModel], ...] = ()
     scope: str | None = None  # the API key scope needed when keys are in force
     query: dict[str, dict] = field(default_factory=dict)
+    # A list (server/listing.py) also answers text/csv and application/x-ndjson.
+    is_list: bool = False
 
     @property
     def openapi_path(self) -> str:
@@ -118,7 +120,25 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(403,),
         scope="admin",
     ),
+    Operation(
+        "get",
+        "/api/v1/articles/<int:article_id>/versions",
+        "A stored article's earlier texts, newest first",
+        {200: schemas.ArticleVersionsResponse},
+        errors=(400, 403, 404),
+        scope="read",
+        is_list=True,
+    ),
 )
+
+# The arguments every list takes (server/listing.py).
+LIST_QUERY = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
+    "cursor": {"type": "string"},
+    "format": {"type": "string", "enum": ["json", "csv", "ndjson"], "default": "json"},
+    "since": {"type": "string", "description": "ISO 8601 date or datetime, inclusive"},
+    "until": {"type": "string", "description": "ISO 8601 date or datetime, inclusive"},
+}
 
 
 def _component_schemas() -> dict:
@@ -157,9 +177,8 @@ def _operation(operation: Operation) -> dict:
         }
         for name in _path_parameters(operation.path)
     ]
-    parameters += [
-        {"name": name, "in": "query", "required": False, "schema": spec} for name, spec in operation.query.items()
-    ]
+    query = {**LIST_QUERY, **operation.query} if operation.is_list else operation.query
+    parameters += [{"name": name, "in": "query", "required": False, "schema": spec} for name, spec in query.items()]
     if parameters:
         document["parameters"] = parameters
     if operation.body:
@@ -173,6 +192,10 @@ def _operation(operation: Operation) -> dict:
             "description": "Success" if status == 200 else "Created",
             "content": _json(_ref(model) if model is not None else {"type": "object"}),
         }
+        if operation.is_list:
+            document["responses"][str(status)]["content"].update(
+                {"text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}
+            )
     for status in sorted(set(operation.errors) | set(_ALWAYS)):
         document["responses"][str(status)] = {"$ref": f"#/components/responses/Error{status}"}
     return document
