@@ -341,7 +341,7 @@ def reindex_command(db_path: str, everything: bool) -> None:
 
 # Command groups that live in modules of their own register themselves on
 # ``main`` when imported.
-from . import cli_keys, cli_maintenance  # noqa: E402, F401
+from . import cli_crawl, cli_keys, cli_maintenance  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()
