@@ -135,6 +135,8 @@ class Fetcher:
         try:
             page = self._get(robots_url, {}, None, ROBOTS_MAX_BYTES)
         except FetchFailed as failure:
+            if failure.kind == "blocked":
+                raise
             # RFC 9309 2.3.1: robots.txt "unavailable" (4xx) means no rules;
             # "unreachable" (5xx, no answer) means assume everything is off limits.
             rules = failure.status is not None and 400 <= failure.status < 500
@@ -250,6 +252,10 @@ class Fetcher:
             conditional["If-Modified-Since"] = last_modified
         current = url
         for _hop in range(self.policy.max_redirects + 1):
+            try:
+                check_url(current)
+            except BlockedAddress as error:
+                raise FetchFailed(f"refused: {error}", kind="blocked") from None
             if not self.allowed_by_robots(current):
                 raise FetchFailed(f"robots.txt disallows {current}", kind="robots")
             headers = conditional if current == url else {}
