@@ -21,7 +21,10 @@ from lxml import html as lxml_html
 
 from .canonical import page_canonical
 
-__all__ = ["Extracted", "decode_html", "extract_article"]
+__all__ = ["Extracted", "decode_html", "extract_article", "MIN_ARTICLE_WORDS"]
+
+# Fewer words than this is a section front, a login wall or an error page, not an article.
+MIN_ARTICLE_WORDS = 25
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -97,7 +100,7 @@ def extract_article(html: str, url: str) -> Extracted | None:
         favor_precision=True,
         deduplicate=False,
     )
-    if document is None or not (document.text or "").strip():
+    if document is None or len((document.text or "").split()) < MIN_ARTICLE_WORDS:
         return None
     published = document.date
     if not published:
