@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from ..errors import ApiError
 from ..validation import canonical_url
 
-__all__ = ["page_canonical", "strip_amp", "same_site", "site_of"]
+__all__ = ["page_canonical", "declared_url", "strip_amp", "same_site", "site_of"]
 
 _AMP_QUERY = {"amp", "outputtype", "amp_js_v", "usqp"}
 _SITE_PREFIXES = ("www.", "amp.", "m.", "mobile.")
@@ -59,7 +59,8 @@ def strip_amp(url: str) -> str:
     return urlunsplit((parts.scheme, host, path, urlencode(query, doseq=True), ""))
 
 
-def _declared(tree, base: str) -> str | None:
+def declared_url(tree, base: str) -> str | None:
+    """The URL the page declares as its own (rel=canonical, else og:url), resolved against ``base``."""
     links = '//link[@href][contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href'
     for href in tree.xpath(links):
         if href.strip():
@@ -77,7 +78,7 @@ def page_canonical(tree, url: str) -> tuple[str | None, bool]:
     """
     root = tree.getroottree().getroot()
     is_amp = any(name in root.attrib for name in ("amp", "\u26a1"))
-    declared = _declared(tree, url)
+    declared = declared_url(tree, url)
     if declared is None and is_amp:
         declared = strip_amp(url)
     if declared is None:
