@@ -159,8 +159,10 @@ class FixtureSite:
     """A threaded HTTP server on 127.0.0.1 at a free port serving ``routes``; it records every request."""
 
     def __init__(self) -> None:
+        # A route may be a callable that returns the Route for each request (answers that change).
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict]] = []
+        self.request_times: list[tuple[str, float]] = []
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -168,7 +170,10 @@ class FixtureSite:
 
             def do_GET(self) -> None:  # noqa: N802 (the http.server API)
                 site.requests.append((self.path, dict(self.headers)))
+                site.request_times.append((self.path, time.monotonic()))
                 route = site.routes.get(self.path)
+                if callable(route):
+                    route = route()
                 if route is None:
                     route = Route("<html><body><h1>Not found</h1></body></html>", status=404)
                 if route.delay:

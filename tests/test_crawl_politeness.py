@@ -1,0 +1,103 @@
+"""Politeness and the crawl command: Retry-After, Crawl-delay, the user agent, durations and the CLI's output."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from server.cli import main
+from server.cli_crawl import parse_duration
+from server.crawl import Fetcher, FetchFailed, FetchPolicy
+from tests.crawl_site import FixtureSite, Route, demo_articles, news_page, rss
+
+ARTICLES = demo_articles()
+
+
+@pytest.fixture
+def site(monkeypatch):
+    monkeypatch.setenv("WIRETRACE_ALLOW_PRIVATE_URLS", "1")
+    served = FixtureSite().start()
+    yield served
+    served.stop()
+
+
+def fetcher(**policy) -> Fetcher:
+    settings = {"user_agent": "wiretrace/test", "delay": 0.0, "timeout": 2.0, "retries": 2, "backoff": 0.05}
+    return Fetcher(FetchPolicy(**{**settings, **policy}))
+
+
+def test_retry_after_is_honoured_and_retries_stop(site):
+    site.routes["/robots.txt"] = Route("", status=404)
+    answers = itertools.chain(
+        [Route("busy", status=429, headers={"Retry-After": "1"})], itertools.repeat(Route(news_page(ARTICLES[0])))
+    )
+    site.routes["/busy"] = lambda: next(answers)
+    started = time.monotonic()
+    with fetcher() as client:
+        page = client.fetch(site.url("/busy"))
+    assert page.status == 200
+    times = [moment for path, moment in site.request_times if path == "/busy"]
+    assert len(times) == 2 and times[1] - times[0] >= 0.95
+    assert time.monotonic() - started < 5
+    site.routes["/down"] = Route("down", status=503)
+    with fetcher(retries=2) as client, pytest.raises(FetchFailed) as caught:
+        client.fetch(site.url("/down"))
+    assert caught.value.retryable and caught.value.reason == "HTTP 503"
+    assert site.paths_requested().count("/down") == 3
+
+
+def test_crawl_delay_spaces_requests_to_one_host(site):
+    site.routes["/robots.txt"] = Route(
+        "User-agent: wiretrace\nCrawl-delay: 1\nDisallow: /admin\n", content_type="text/plain"
+    )
+    for number in range(3):
+        site.routes[f"/p{number}"] = Route(news_page(ARTICLES[number]))
+    with fetcher(delay=0.0) as client:
+        for number in range(3):
+            client.fetch(site.url(f"/p{number}"))
+        with pytest.raises(FetchFailed) as caught:
+            client.fetch(site.url("/admin"))
+    assert caught.value.kind == "robots"
+    times = [moment for path, moment in site.request_times if path.startswith("/p")]
+    assert all(later - earlier >= 0.95 for earlier, later in itertools.pairwise(times))
+
+
+def test_durations():
+    assert [parse_duration(text) for text in ("30s", "15m", "1h", "1d", "2.5", " 10M ")] == [
+        30,
+        900,
+        3600,
+        86400,
+        2.5,
+        600,
+    ]
+    for bad in ("", "soon", "5 weeks", "-1m"):
+        with pytest.raises(ValueError):
+            parse_duration(bad)
+
+
+def test_the_crawl_command(site, tmp_path, monkeypatch):
+    site.routes["/robots.txt"] = Route("", status=404)
+    site.routes["/a"] = Route(news_page(ARTICLES[0]))
+    site.routes["/b"] = Route("oops", status=500)
+    site.routes["/feed.xml"] = Route(rss([(site.url("/a"), "A"), (site.url("/b"), "B")]))
+    sources = tmp_path / "sources.txt"
+    sources.write_text(f"{site.url('/feed.xml')} ledger\n")
+    db_path = str(tmp_path / "c.db")
+    monkeypatch.setenv("WIRETRACE_CRAWL_CONTACT", "mailto:desk@ledger.example")
+    runner = CliRunner()
+    result = runner.invoke(main, ["crawl", str(sources), "--db", db_path, "--once", "--delay", "0", "--retries", "0"])
+    assert result.exit_code == 1, result.output  # a page failed
+    assert "as 'wiretrace/0.1.0 (+mailto:desk@ledger.example)'" in result.output
+    assert f"WARNING page {site.url('/b')} failed: HTTP 500 (attempt 1 of 5" in result.output
+    assert "pass done: 1 sources read (0 failed), 2 new URLs, 1 pages fetched: 1 new, 0 updated" in result.output
+    assert all(headers["User-Agent"] == "wiretrace/0.1.0 (+mailto:desk@ledger.example)" for _, headers in site.requests)
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not a url\n")
+    result = runner.invoke(main, ["crawl", str(bad), "--db", db_path, "--once"])
+    assert result.exit_code != 0 and "bad.txt:1:" in result.output
+    result = runner.invoke(main, ["crawl", str(sources), "--db", db_path, "--every", "soon"])
+    assert result.exit_code == 2 and "'soon' is not a duration" in result.output
