@@ -101,3 +101,27 @@ def test_the_crawl_command(site, tmp_path, monkeypatch):
     assert result.exit_code != 0 and "bad.txt:1:" in result.output
     result = runner.invoke(main, ["crawl", str(sources), "--db", db_path, "--every", "soon"])
     assert result.exit_code == 2 and "'soon' is not a duration" in result.output
+
+
+def test_hosts_are_taken_in_turn(site, tmp_path):
+    other = FixtureSite().start()
+    try:
+        for served in (site, other):
+            served.routes["/robots.txt"] = Route("", status=404)
+            for number in range(3):
+                served.routes[f"/s{number}"] = Route(news_page(ARTICLES[number + (0 if served is site else 3)]))
+        site.routes["/feed.xml"] = Route(rss([(site.url(f"/s{n}"), "") for n in range(3)]))
+        other.routes["/feed.xml"] = Route(rss([(other.url(f"/s{n}"), "") for n in range(3)]))
+        sources = tmp_path / "sources.txt"
+        sources.write_text(f"{site.url('/feed.xml')}\n{other.url('/feed.xml')}\n")
+        result = CliRunner().invoke(
+            main, ["crawl", str(sources), "--db", str(tmp_path / "t.db"), "--once", "--delay", "0.2", "--quiet"]
+        )
+        assert result.exit_code == 0, result.output
+        order = sorted(
+            [(moment, "site") for path, moment in site.request_times if path.startswith("/s")]
+            + [(moment, "other") for path, moment in other.request_times if path.startswith("/s")]
+        )
+        assert [name for _, name in order] == ["site", "other"] * 3
+    finally:
+        other.stop()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from fingerprints import TextTooShort, fingerprint
 
@@ -77,6 +78,18 @@ class CrawlCounts:
             f"{self.fetched} pages fetched: {self.created} new, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.not_modified} not modified, {self.aliases} copies of other URLs, {self.errors} errors"
         )
+
+
+def _host_by_host(rows: list[tuple]) -> list[tuple]:
+    """``rows`` reordered to take hosts in turn: one host's delay then passes while others are fetched."""
+    by_host: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_host.setdefault(urlsplit(row[1]).netloc, []).append(row)
+    queues = list(by_host.values())
+    ordered = []
+    for turn in range(max(len(queue) for queue in queues)):
+        ordered.extend(queue[turn] for queue in queues if turn < len(queue))
+    return ordered
 
 
 class Crawler:
@@ -343,10 +356,10 @@ class Crawler:
                 self._on_progress(counts)
             budget = self.options.max_pages
             while budget is None or budget > 0:
-                rows = self._due(50 if budget is None else min(50, budget))
+                rows = self._due(200 if budget is None else min(200, budget))
                 if not rows:
                     break
-                for row in rows:
+                for row in _host_by_host(rows):
                     self._visit(fetcher, row, counts)
                     self._on_progress(counts)
                 if budget is not None:
