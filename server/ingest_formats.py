@@ -17,9 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin
 
-from .crawl.canonical import declared_url, same_site
-from .crawl.extract import decode_html, extract_article
-
 __all__ = ["FORMATS", "FIELDS", "FormatError", "detect_format", "read_records", "ingest_records", "parse_columns"]
 
 FORMATS = ("jsonl", "warc", "html", "csv", "parquet")
@@ -73,6 +70,10 @@ def parse_columns(mappings: tuple[str, ...]) -> dict[str, str]:
 
 
 def _from_html(raw: bytes, charset: str | None, url: str | None, fallback_date: str | None = None):
+    # Imported here: extraction's libraries take a while to load, and the JSONL path never needs them.
+    from .crawl.canonical import same_site
+    from .crawl.extract import decode_html, extract_article
+
     html = decode_html(raw, charset)
     extracted = extract_article(html, url or "about:blank")
     if extracted is None:
@@ -119,6 +120,9 @@ def _html_folder(path: str, base_url: str | None) -> Iterator[tuple[str, dict | 
     if not files:
         raise FormatError(f"no .html or .htm files in {path}")
     from lxml import html as lxml_html
+
+    from .crawl.canonical import declared_url
+    from .crawl.extract import decode_html
 
     for file in files:
         relative = file.name if file == root else file.relative_to(root).as_posix()
