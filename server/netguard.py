@@ -38,6 +38,9 @@ __all__ = [
 ]
 
 ALLOW_PRIVATE_ENV = "WIRETRACE_ALLOW_PRIVATE_URLS"
+# IPv6 addresses that carry an IPv4 address a gateway will connect to: IPv4-mapped (::ffff:0:0/96), 6to4
+# (2002::/16), Teredo (2001::/32) and the NAT64 well-known prefix.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class BlockedAddress(Exception):
@@ -56,7 +59,9 @@ def is_public_address(address: str) -> bool:
         return False
     # ::ffff:127.0.0.1 and friends reach the IPv4 address they embed.
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None:
             ip = embedded
     # is_global is False for private, loopback, link-local, reserved,
