@@ -17,7 +17,7 @@ from flask import Blueprint, current_app
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from . import __version__, schemas
+from . import __version__, listing, schemas
 
 __all__ = ["openapi", "OPERATIONS", "Operation", "build_document"]
 
@@ -133,9 +133,9 @@ OPERATIONS: tuple[Operation, ...] = (
 
 # The arguments every list takes (server/listing.py).
 LIST_QUERY = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
+    "limit": {"type": "integer", "minimum": 1, "maximum": listing.MAX_PAGE, "default": listing.DEFAULT_PAGE},
     "cursor": {"type": "string"},
-    "format": {"type": "string", "enum": ["json", "csv", "ndjson"], "default": "json"},
+    "format": {"type": "string", "enum": list(listing.FORMATS), "default": "json"},
     "since": {"type": "string", "description": "ISO 8601 date or datetime, inclusive"},
     "until": {"type": "string", "description": "ISO 8601 date or datetime, inclusive"},
 }
