@@ -89,6 +89,9 @@ def news_site(site):
         content_type="text/html; charset=iso-8859-1",
     )
     site.routes["/private/members-only"] = Route(news_page(a[6]))
+    site.routes["/news/section-front"] = Route(
+        "<html><body><nav>Home Politics Business</nav><h1>Business</h1></body></html>"
+    )
     site.routes["/news/syndicated"] = Route(news_page(a[7], canonical="https://www.meridianpress.example/original"))
     site.routes["/news/story/amp"] = Route(news_page(a[8], style="amp", canonical="/news/story"))
     site.routes["/news/story"] = Route(news_page(a[8]))
@@ -105,6 +108,7 @@ def news_site(site):
                 (site.url("/news/report.pdf"), "PDF"),
                 (site.url("/news/charset"), "Charset"),
                 (site.url("/private/members-only"), "Private"),
+                (site.url("/news/section-front"), "Not an article"),
                 (site.url("/news/syndicated"), "Syndicated"),
                 (site.url("/news/story/amp"), "AMP"),
             ]
@@ -192,7 +196,7 @@ def test_every_case_ends_in_the_right_state_with_a_log_line(news_site, db_path, 
     # Politeness: robots.txt once per host, a clear user agent on every request.
     assert site.paths_requested().count("/robots.txt") == 1
     assert all(headers["User-Agent"].startswith("wiretrace/") for _path, headers in site.requests)
-    assert counts.created == 7 and counts.errors == 6
+    assert counts.created == 7 and counts.errors == 7
     stored = rows(db_path, "SELECT url FROM article")
     assert len(stored) == len(set(stored)) == 7
 

@@ -38,7 +38,14 @@ __all__ = ["CrawlOptions", "CrawlCounts", "Crawler", "user_agent", "log"]
 log = logging.getLogger("wiretrace.crawl")
 
 # What a final (not retryable) fetch failure leaves a URL as.
-_FINAL_STATUS = {"gone": "gone", "robots": "skipped", "blocked": "skipped", "type": "skipped", "size": "skipped"}
+_FINAL_STATUS = {
+    "gone": "gone",
+    "robots": "skipped",
+    "blocked": "skipped",
+    "type": "skipped",
+    "size": "skipped",
+    "skipped": "skipped",
+}
 
 
 def user_agent(contact: str | None) -> str:
@@ -250,7 +257,7 @@ class Crawler:
             )
 
     def _skip(self, row, reason: str, counts: CrawlCounts) -> None:
-        self._failed(row, FetchFailed(reason, kind="type"), counts)
+        self._failed(row, FetchFailed(reason, kind="skipped"), counts)
 
     def _visit(self, fetcher: Fetcher, row, counts: CrawlCounts) -> None:
         row_id, url, outlet, source_id, title_hint, published_hint, etag, last_modified, _attempts = row

@@ -31,6 +31,8 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = None
 ROBOTS_MAX_BYTES = 512 * 1024
 RETRY_AFTER_CAP = 120.0
+# The product token robots.txt rules are matched against (RFC 9309 2.2.1).
+ROBOTS_AGENT = "wiretrace"
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,21 @@ class Page:
 class FetchFailed(Exception):
     """A URL that could not be fetched; ``retryable`` failures may succeed on a later pass."""
 
-    def __init__(self, reason: str, *, status: int | None = None, retryable: bool = False, kind: str = "error"):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        kind: str = "error",
+        retry_after: float | None = None,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.status = status
         self.retryable = retryable
-        self.kind = kind  # "error" | "gone" | "robots" | "blocked" | "type" | "size"
+        self.kind = kind  # "error" | "gone" | "robots" | "blocked" | "type" | "size" | "skipped"
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -118,12 +129,8 @@ class Fetcher:
         delay = self.policy.delay
         rules = self._robots.get(host)
         if isinstance(rules, urllib.robotparser.RobotFileParser):
-            delay = max(delay, float(rules.crawl_delay(self._agent_token) or 0))
+            delay = max(delay, float(rules.crawl_delay(ROBOTS_AGENT) or 0))
         self._next_slot[host] = self._clock() + delay
-
-    @property
-    def _agent_token(self) -> str:
-        return "wiretrace"
 
     def _robots_for(self, url: str) -> urllib.robotparser.RobotFileParser | bool:
         parts = urlsplit(url)
@@ -153,7 +160,7 @@ class Fetcher:
         rules = self._robots_for(url)
         if isinstance(rules, bool):
             return rules
-        return rules.can_fetch(self._agent_token, url)
+        return rules.can_fetch(ROBOTS_AGENT, url)
 
     # -- one request ------------------------------------------------------
 
@@ -172,7 +179,7 @@ class Fetcher:
             except FetchFailed as failure:
                 if not failure.retryable or attempt >= self.policy.retries:
                     raise
-                wait = getattr(failure, "retry_after", None)
+                wait = failure.retry_after
                 if wait is None:
                     wait = self.policy.backoff * 2**attempt * (1 + random.random() / 2)
                 attempt += 1
@@ -186,9 +193,8 @@ class Fetcher:
                 if status == 304 or 300 <= status < 400:
                     return self._page(url, response, b"")
                 if status == 429 or status >= 500:
-                    failure = FetchFailed(f"HTTP {status}", status=status, retryable=True)
-                    failure.retry_after = _retry_after(response.headers.get("retry-after"))
-                    raise failure
+                    wait = _retry_after(response.headers.get("retry-after"))
+                    raise FetchFailed(f"HTTP {status}", status=status, retryable=True, retry_after=wait)
                 if status in (404, 410):
                     raise FetchFailed(f"HTTP {status} (gone)", status=status, kind="gone")
                 if status >= 400:
