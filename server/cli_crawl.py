@@ -139,16 +139,21 @@ def crawl_command(
     options = CrawlOptions(policy=policy, max_pages=max_pages, max_attempts=max_attempts, revisit=revisit)
     app = _app(db_path)
     progress = tqdm(
-        total=None, unit=" pages", disable=quiet, file=sys.stderr, mininterval=0.5, bar_format="{desc} {postfix}"
+        total=None,
+        unit=" pages",
+        disable=True if quiet else None,  # None: no progress line when stderr is not a terminal
+        file=sys.stderr,
+        mininterval=0.5,
+        bar_format="{desc}{postfix}",
     )
     handler = _ProgressHandler(lambda line: progress.write(line, file=sys.stderr))
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.WARNING if quiet else logging.INFO)
     log.propagate = False
+    click.echo(f"crawling {len(sources)} sources into {db_path} as {agent!r}", err=True)
     if not contact:
         log.warning("no contact given (--contact or WIRETRACE_CRAWL_CONTACT): site owners cannot reach you")
-    click.echo(f"crawling {len(sources)} sources into {db_path} as {agent!r}", err=True)
 
     def show(counts) -> None:
         progress.set_description_str(f"sources {counts.sources} | pages {counts.fetched}", refresh=False)
