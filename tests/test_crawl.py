@@ -89,6 +89,7 @@ def news_site(site):
         content_type="text/html; charset=iso-8859-1",
     )
     site.routes["/private/members-only"] = Route(news_page(a[6]))
+    site.routes["/news/relative-link"] = Route(news_page(a[10]))
     site.routes["/news/section-front"] = Route(
         "<html><body><nav>Home Politics Business</nav><h1>Business</h1></body></html>"
     )
@@ -109,6 +110,7 @@ def news_site(site):
                 (site.url("/news/charset"), "Charset"),
                 (site.url("/private/members-only"), "Private"),
                 (site.url("/news/section-front"), "Not an article"),
+                ("/news/relative-link", "A relative link"),
                 (site.url("/news/syndicated"), "Syndicated"),
                 (site.url("/news/story/amp"), "AMP"),
             ]
@@ -196,9 +198,10 @@ def test_every_case_ends_in_the_right_state_with_a_log_line(news_site, db_path, 
     # Politeness: robots.txt once per host, a clear user agent on every request.
     assert site.paths_requested().count("/robots.txt") == 1
     assert all(headers["User-Agent"].startswith("wiretrace/") for _path, headers in site.requests)
-    assert counts.created == 7 and counts.errors == 7
+    assert article_at(db_path, site.url("/news/relative-link")) is not None
+    assert counts.created == 8 and counts.errors == 7
     stored = rows(db_path, "SELECT url FROM article")
-    assert len(stored) == len(set(stored)) == 7
+    assert len(stored) == len(set(stored)) == 8
 
 
 def test_a_second_pass_changes_nothing_and_asks_conditionally(news_site, db_path):

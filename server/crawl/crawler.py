@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from fingerprints import TextTooShort, fingerprint
 
@@ -148,7 +148,7 @@ class Crawler:
             if found is not None:
                 for child in found.sitemaps:
                     try:
-                        child = canonical_url(child)
+                        child = canonical_url(urljoin(url, child))
                     except ApiError as error:
                         log.warning("source %s lists a bad sitemap URL %r: %s", url, child, error.message)
                         continue
@@ -176,7 +176,8 @@ class Crawler:
 
     def _record_url(self, item, source_id: int, outlet: str | None, threshold: str, source_url: str) -> int:
         try:
-            url = canonical_url(item.url)
+            # Feeds in the wild carry relative links; they are relative to the feed.
+            url = canonical_url(urljoin(source_url, item.url))
         except ApiError as error:
             log.warning("source %s lists a bad URL %r: %s", source_url, item.url, error.message)
             return 0
