@@ -125,3 +125,36 @@ def test_hosts_are_taken_in_turn(site, tmp_path):
         assert [name for _, name in order] == ["site", "other"] * 3
     finally:
         other.stop()
+
+
+def test_every_keeps_polling_until_interrupted(site, tmp_path):
+    import os
+    import signal
+    import subprocess
+
+    from tests.synthetic import WIRETRACE
+
+    site.routes["/robots.txt"] = Route("", status=404)
+    site.routes["/a"] = Route(news_page(ARTICLES[0]), etag='"a1"')
+    site.routes["/feed.xml"] = Route(rss([(site.url("/a"), "A")]))
+    sources = tmp_path / "sources.txt"
+    sources.write_text(site.url("/feed.xml") + "\n")
+    command = [WIRETRACE, "crawl", str(sources), "--db", str(tmp_path / "p.db"), "--every", "0.5s", "--revisit", "0s"]
+    env = {**os.environ, "WIRETRACE_ALLOW_PRIVATE_URLS": "1"}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        passes = [process.stdout.readline() for _ in range(3)]
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=30)
+    assert passes[0].startswith("pass done: 1 sources read (0 failed), 1 new URLs, 1 pages fetched: 1 new")
+    # Later passes read the feed again and ask for the page conditionally: it answers 304.
+    assert all(
+        "0 new URLs, 1 pages fetched: 0 new, 0 updated, 0 unchanged, 1 not modified" in line for line in passes[1:]
+    )
+    assert [headers.get("If-None-Match") for path, headers in site.requests if path == "/a"][:3] == [
+        None,
+        '"a1"',
+        '"a1"',
+    ]
+    assert process.returncode == 130 and "stopped; run the same command again to resume" in errors
