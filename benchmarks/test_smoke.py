@@ -50,6 +50,16 @@ def test_speed_quick(tmp_path):
     assert set(result["machine"]) >= {"cpu", "cores", "ram_gib"}
 
 
+def test_archives_quick(tmp_path):
+    result = _run("archives.py", tmp_path / "archives.json")
+    assert set(result["formats"]) == {"jsonl", "csv", "parquet", "warc", "html"}
+    for figures in result["formats"].values():
+        assert figures["stored"] == result["articles"] and figures["skipped"] == 0
+    # Extraction from the news pages gives back the articles: no furniture in, no paragraph lost.
+    for fmt in ("warc", "html"):
+        assert result["formats"][fmt]["extraction"]["exact_share"] >= 0.98
+
+
 def test_simulation_is_deterministic():
     from corpus import load_corpus
     from simulate import simulate

@@ -149,3 +149,7 @@ def get_stats():
 def get_keys():
     require("admin")
     return {"ok": True, "keys": [key_summary(key) for key in list_keys()]}
+
+
+# Routes that live in modules of their own attach themselves to ``api`` when imported.
+from . import api_versions  # noqa: E402, F401

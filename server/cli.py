@@ -119,6 +119,7 @@ class IngestSummary:
     updated: int = 0
     unchanged: int = 0
     skipped: list[str] = field(default_factory=list)
+    ignored: int = 0  # archive records that are not articles' pages (WARC requests, images, redirects, AMP copies)
 
     @property
     def stored(self) -> int:
@@ -228,7 +229,7 @@ def ingest_lines(app, stream, *, batch_size: int = 500, show_progress: bool = Tr
 
 
 @main.command("ingest")
-@click.argument("source", type=click.File("rb"))
+@click.argument("source", type=click.Path(allow_dash=True))
 @db_option
 @click.option("--batch-size", default=500, show_default=True, help="Articles per transaction.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -237,22 +238,61 @@ def ingest_lines(app, stream, *, batch_size: int = 500, show_progress: bool = Tr
     default=1,
     type=click.IntRange(1, 64),
     show_default=True,
-    help="Processes that parse and fingerprint while this one writes (worth it for large files).",
+    help="Processes that parse and fingerprint while this one writes (worth it for large files; JSONL only).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "jsonl", "warc", "html", "csv", "parquet"]),
+    default="auto",
+    show_default=True,
+    help="The input's format; auto: a folder is HTML files, else the suffix, else the first bytes.",
+)
+@click.option("--base-url", default=None, help="HTML files: the URL of the folder, for pages that name no URL.")
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="CSV and Parquet: read FIELD (url, text, title, outlet, published_at) from COLUMN. Repeatable.",
 )
 @click.option("--no-link", "no_link", is_flag=True, help="Do not link into stories (bulk loads; run 'wiretrace link').")
-def ingest_command(source, db_path: str, batch_size: int, quiet: bool, workers: int, no_link: bool) -> None:
-    """Ingest a JSONL file (or - for standard input), one ARTICLE object per line.
+def ingest_command(
+    source: str, db_path: str, batch_size: int, quiet: bool, workers: int, fmt: str, base_url, columns, no_link: bool
+) -> None:
+    """Ingest articles from SOURCE: a JSONL file (or - for standard input), a WARC or WARC.gz archive, a folder
+    of HTML files, a CSV or a Parquet file.
 
-    Bad lines are reported with their line numbers and skipped; the exit
-    status is 1 when any line was skipped, 0 otherwise. Then links what is
-    not linked yet into stories, unless --no-link.
+    Bad records are reported with their line, record, file or row and skipped; the exit status is 1 when any
+    was skipped, 0 otherwise. Then links what is not linked yet into stories, unless --no-link.
     """
+    from .ingest_formats import FormatError, detect_format, ingest_records, parse_columns, read_records
+
+    if source != "-" and not os.path.exists(source):
+        raise click.ClickException(f"no such file or folder: {source}")
+    if fmt == "auto":
+        fmt = detect_format(source)
     app = _app(db_path)
-    with app.app_context():
-        summary = ingest_lines(app, source, batch_size=batch_size, show_progress=not quiet, workers=workers)
+    if fmt == "jsonl":
+        if os.path.isdir(source):
+            raise click.ClickException(f"{source} is a folder, not a JSONL file (use --format html for HTML files)")
+        with app.app_context(), click.open_file(source, "rb") as stream:
+            summary = ingest_lines(app, stream, batch_size=batch_size, show_progress=not quiet, workers=workers)
+        unit = "lines"
+    else:
+        unit = "records"
+        summary = IngestSummary()
+        try:
+            records = read_records(source, fmt, base_url=base_url, columns=parse_columns(columns))
+            with app.app_context():
+                ingest_records(app, records, batch_size=batch_size, show_progress=not quiet, summary=summary)
+        except FormatError as error:
+            summary.skipped.append(str(error))
+            click.echo(f"error: {error}", err=True)
+    ignored = f"; {summary.ignored} records ignored (not pages, or copies of stored pages)" if summary.ignored else ""
     click.echo(
         f"ingested {summary.stored} articles: {summary.created} created, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged; {len(summary.skipped)} lines skipped"
+        f"{summary.unchanged} unchanged; {len(summary.skipped)} {unit} skipped{ignored}"
     )
     if not no_link:
         from .cli_stories import link_pending
@@ -352,7 +392,7 @@ def reindex_command(db_path: str, everything: bool) -> None:
 
 # Command groups that live in modules of their own register themselves on
 # ``main`` when imported.
-from . import cli_keys, cli_maintenance, cli_stories  # noqa: E402, F401
+from . import cli_crawl, cli_keys, cli_maintenance, cli_stories  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

@@ -30,6 +30,9 @@ __all__ = [
     "ParamsRecord",
     "ArticleFingerprint",
     "ApiKey",
+    "ArticleVersion",
+    "CrawlSource",
+    "CrawlUrl",
     "MODELS",
     "ADDED_COLUMNS",
     "utc_now",
@@ -115,7 +118,67 @@ class ApiKey(BaseModel):
         table_name = "api_key"
 
 
-MODELS = [Outlet, Article, ParamsRecord, ArticleFingerprint, ApiKey]
+class ArticleVersion(BaseModel):
+    """An earlier text of an article, kept when the article's text changed (see server.versions)."""
+
+    article = ForeignKeyField(Article, backref="versions", on_delete="CASCADE")
+    title = TextField(null=True)
+    published_at = CharField(null=True)
+    text = TextField()
+    content_hash = CharField()
+    token_count = IntegerField()
+    stored_at = CharField()  # when this text was stored (the article's updated_at then)
+    replaced_at = CharField(default=utc_now)
+
+    class Meta:
+        table_name = "article_version"
+
+
+class CrawlSource(BaseModel):
+    """A feed or sitemap the crawler reads, with what it needs for a conditional GET (see server.crawl)."""
+
+    url = TextField(unique=True)
+    outlet = CharField(null=True)
+    kind = CharField(null=True)  # feed | sitemap | sitemapindex, once read
+    parent = TextField(null=True)  # the sitemap index that listed it
+    etag = TextField(null=True)
+    last_modified = TextField(null=True)
+    fetched_at = CharField(null=True)
+    last_error = TextField(null=True)
+
+    class Meta:
+        table_name = "crawl_source"
+
+
+class CrawlUrl(BaseModel):
+    """A page URL the crawler has discovered, and where it stands.
+
+    Written in the same transaction as the article the page produced, so a
+    crawl stopped at any moment resumes without duplicates or losses.
+    """
+
+    url = TextField(unique=True)  # canonical form, as articles are stored
+    source = ForeignKeyField(CrawlSource, null=True, on_delete="SET NULL")
+    outlet = CharField(null=True)
+    status = CharField(default="pending", index=True)  # pending | done | alias | failed | gone | skipped
+    title_hint = TextField(null=True)  # from the feed or news sitemap
+    published_hint = CharField(null=True)
+    lastmod = CharField(null=True)
+    etag = TextField(null=True)
+    last_modified = TextField(null=True)
+    attempts = IntegerField(default=0)
+    next_attempt_at = CharField(null=True)
+    last_error = TextField(null=True)
+    discovered_at = CharField(default=utc_now)
+    fetched_at = CharField(null=True)
+    alias_of = TextField(null=True)  # the canonical URL this page is a copy of
+    article = ForeignKeyField(Article, null=True, on_delete="SET NULL")
+
+    class Meta:
+        table_name = "crawl_url"
+
+
+MODELS = [Outlet, Article, ParamsRecord, ArticleFingerprint, ApiKey, ArticleVersion, CrawlSource, CrawlUrl]
 
 # The two index tables are plain SQL: clustered on the hash (WITHOUT ROWID)
 # so a lookup reads one contiguous range, and peewee has no say in that.

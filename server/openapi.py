@@ -17,7 +17,7 @@ from flask import Blueprint, current_app
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from . import __version__, schemas
+from . import __version__, listing, schemas
 
 __all__ = ["openapi", "OPERATIONS", "Operation", "build_document"]
 
@@ -122,16 +122,29 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
 )
 
-
-_LIST_QUERY = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
+# The arguments every list takes (server/listing.py).
+LIST_QUERY = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": listing.MAX_PAGE, "default": listing.DEFAULT_PAGE},
     "cursor": {"type": "string"},
-    "format": {"type": "string", "enum": ["json", "csv", "ndjson"], "default": "json"},
+    "format": {"type": "string", "enum": list(listing.FORMATS), "default": "json"},
     "since": {"type": "string", "description": "ISO 8601 date or datetime, inclusive"},
     "until": {"type": "string", "description": "ISO 8601 date or datetime, inclusive"},
-    "outlet": {"type": "string", "maxLength": 200},
 }
+
+
+_LIST_QUERY = {**LIST_QUERY, "outlet": {"type": "string", "maxLength": 200}}
+_LIST_MEDIA = ("text/csv", "application/x-ndjson")
 OPERATIONS += (
+    Operation(
+        "get",
+        "/api/v1/articles/<int:article_id>/versions",
+        "A stored article's earlier texts, newest first",
+        {200: schemas.ArticleVersionsResponse},
+        errors=(400, 403, 404),
+        scope="read",
+        query=LIST_QUERY,
+        media=_LIST_MEDIA,
+    ),
     Operation(
         "get",
         "/api/v1/stories",
@@ -140,7 +153,7 @@ OPERATIONS += (
         errors=(400, 403),
         scope="read",
         query={**_LIST_QUERY, "min_size": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 2}},
-        media=("text/csv", "application/x-ndjson"),
+        media=_LIST_MEDIA,
     ),
     Operation(
         "get",
@@ -158,7 +171,7 @@ OPERATIONS += (
         errors=(400, 403),
         scope="read",
         query={**_LIST_QUERY, "min_articles": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 1}},
-        media=("text/csv", "application/x-ndjson"),
+        media=_LIST_MEDIA,
     ),
 )
 
@@ -199,9 +212,8 @@ def _operation(operation: Operation) -> dict:
         }
         for name in _path_parameters(operation.path)
     ]
-    parameters += [
-        {"name": name, "in": "query", "required": False, "schema": spec} for name, spec in operation.query.items()
-    ]
+    query = operation.query
+    parameters += [{"name": name, "in": "query", "required": False, "schema": spec} for name, spec in query.items()]
     if parameters:
         document["parameters"] = parameters
     if operation.body:

@@ -47,6 +47,8 @@ __all__ = [
     "StatsResponse",
     "KeySummary",
     "KeysResponse",
+    "ArticleVersionSummary",
+    "ArticleVersionsResponse",
     "REQUEST_MODELS",
     "RESPONSE_MODELS",
 ]
@@ -273,6 +275,27 @@ Match.model_rebuild()
 MatchResponse.model_rebuild()
 ArticleMatchesResponse.model_rebuild()
 
+
+class ArticleVersionSummary(_Response):
+    """An earlier text of a stored article."""
+
+    id: int
+    title: str | None
+    published_at: str | None
+    text: str
+    content_hash: str
+    token_count: int
+    stored_at: str = Field(description="When this text was stored.")
+    replaced_at: str = Field(description="When a new text replaced it.")
+
+
+class ArticleVersionsResponse(_Response):
+    ok: Literal[True]
+    article: ArticleRef
+    versions: list[ArticleVersionSummary] = Field(description="Earlier texts, newest first.")
+    next_cursor: str | None
+
+
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (ArticleBody, ArticlesBatchBody, MatchBody)
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     ErrorBody,
@@ -284,4 +307,5 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     StatsResponse,
     KeysResponse,
     *STORY_RESPONSE_MODELS,
+    ArticleVersionsResponse,
 )

@@ -16,6 +16,7 @@ from fingerprints import Fingerprint, FingerprintParams, TextTooShort, fingerpri
 from .db import Article, ArticleFingerprint, Outlet, ParamsRecord, database, utc_now
 from .errors import ApiError
 from .validation import ArticleInput
+from .versions import keep_previous_version
 
 __all__ = ["ingest", "params_id", "load_fingerprint", "article_summary", "article_detail", "stats", "IngestResult"]
 
@@ -215,6 +216,8 @@ def ingest(
             # in one batch): write them before removing its old ones.
             index_rows.write(connection)
             stored = Article.get_by_id(article_id)
+            if not same_text:
+                keep_previous_version(connection, article_id)
             _remove_from_index(connection, stored)
             connection.execute(
                 "UPDATE article SET outlet_id = ?, title = ?, published_at = ?, text = ?, content_hash = ?, "
