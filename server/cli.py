@@ -59,7 +59,13 @@ def serve(db_path: str, host: str, port: int, demo: bool, workers: int, timeout:
     """Run the HTTP API (and the demo pages under /demo/)."""
     app = _app(db_path)
     if demo:
+        from .db import database
+        from .registry_csv import load_demo_registry
+
         with app.app_context():
+            # The registry first, so that the demo articles resolve to its outlets.
+            with database.connection_context():
+                load_demo_registry()
             loaded = load_demo_if_empty(app)
         click.echo(f"demo corpus: {loaded} articles loaded" if loaded else "demo corpus: database not empty, skipped")
     click.echo(
@@ -341,7 +347,7 @@ def reindex_command(db_path: str, everything: bool) -> None:
 
 # Command groups that live in modules of their own register themselves on
 # ``main`` when imported.
-from . import cli_keys, cli_maintenance  # noqa: E402, F401
+from . import cli_keys, cli_maintenance, cli_outlets  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

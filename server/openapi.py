@@ -19,7 +19,7 @@ from pydantic.json_schema import models_json_schema
 
 from . import __version__, schemas
 
-__all__ = ["openapi", "OPERATIONS", "Operation", "build_document"]
+__all__ = ["openapi", "OPERATIONS", "Operation", "build_document", "LIST_QUERY"]
 
 openapi = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -30,13 +30,15 @@ _ERRORS = {
     401: "A key is needed and missing, or the `Authorization` header is not `Bearer <key>` with a valid, "
     "unrevoked key (a malformed header is refused on any route).",
     403: "The key lacks the scope this operation needs.",
-    404: "No such article.",
-    409: "The article has no fingerprint made with the server's current parameters: run `wiretrace reindex`.",
+    404: "No such article or outlet.",
+    409: "The article has no fingerprint made with the server's current parameters: run `wiretrace reindex`; "
+    "or (outlets) a domain given already belongs to another outlet.",
     413: "Text over the limit (2 MB by default), a batch over 1,000 articles, or a body over the request limit.",
     415: "The body is not `application/json`.",
     422: "The text has no words to match.",
     429: "Rate limit exceeded; see `Retry-After`.",
     500: "An unexpected failure (logged; no details are sent).",
+    503: "The full-text search index has not been built: run `wiretrace search-index --rebuild`.",
 }
 _ALWAYS = (401, 429, 500)
 
@@ -53,6 +55,7 @@ class Operation:
     body: tuple[type[BaseModel], ...] = ()
     scope: str | None = None  # the API key scope needed when keys are in force
     query: dict[str, dict] = field(default_factory=dict)
+    formats: bool = False  # a list: ?format=csv|ndjson answers text/csv or application/x-ndjson (server/listing.py)
 
     @property
     def openapi_path(self) -> str:
@@ -61,6 +64,17 @@ class Operation:
 
 def _openapi_path(rule: str) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+
+
+# The query arguments every list shares (server/listing.py).
+LIST_QUERY: dict[str, dict] = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
+    "cursor": {"type": "string", "description": "The `next_cursor` of the previous page."},
+    "format": {"type": "string", "enum": ["json", "csv", "ndjson"], "default": "json"},
+    "since": {"type": "string", "description": "ISO 8601 date or datetime, inclusive."},
+    "until": {"type": "string", "description": "ISO 8601 date or datetime, inclusive."},
+}
+_PATH_SCHEMAS = {"int": {"type": "integer", "minimum": 0, "maximum": schemas.MAX_ID}}
 
 
 _WRITE_ERRORS = (400, 403, 413, 415, 422)
@@ -118,6 +132,54 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(403,),
         scope="admin",
     ),
+    Operation(
+        "get",
+        "/api/v1/outlets",
+        "Outlets with their registry entries and article counts",
+        {200: schemas.OutletsResponse},
+        errors=(400, 403),
+        scope="read",
+        query={
+            "label": {"type": "string", "description": "Only outlets with this label."},
+            "country": {"type": "string", "description": "ISO 3166-1 alpha-2 code."},
+            "language": {"type": "string", "description": "BCP 47 tag; `en` also finds `en-GB`."},
+            "q": {"type": "string", "description": "Outlet names starting with this."},
+            **LIST_QUERY,
+        },
+        formats=True,
+    ),
+    Operation(
+        "get",
+        "/api/v1/outlets/<path:name>",
+        "One outlet: registry entry, counts, recent articles",
+        {200: schemas.OutletResponse},
+        errors=(403, 404),
+        scope="read",
+    ),
+    Operation(
+        "put",
+        "/api/v1/outlets/<path:name>",
+        "Create or replace an outlet's registry entry",
+        {200: schemas.OutletResponse, 201: schemas.OutletResponse},
+        # 404: a path that names no outlet at all (an empty name).
+        errors=(400, 403, 404, 409, 413, 415),
+        body=(schemas.OutletBody,),
+        scope="write",
+    ),
+    Operation(
+        "get",
+        "/api/v1/articles",
+        "Full-text search over titles and texts (with q), else the latest articles",
+        {200: schemas.ArticlesResponse},
+        errors=(400, 403, 503),
+        scope="read",
+        query={
+            "q": {"type": "string", "description": 'An SQLite FTS5 query: words, "phrases", AND/OR/NOT, prefix*.'},
+            "outlet": {"type": "string", "description": "Only this outlet's articles."},
+            **LIST_QUERY,
+        },
+        formats=True,
+    ),
 )
 
 
@@ -153,9 +215,9 @@ def _operation(operation: Operation) -> dict:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 0, "maximum": schemas.MAX_ID},
+            "schema": _PATH_SCHEMAS.get(converter, {"type": "string", "minLength": 1}),
         }
-        for name in _path_parameters(operation.path)
+        for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", operation.path)
     ]
     parameters += [
         {"name": name, "in": "query", "required": False, "schema": spec} for name, spec in operation.query.items()
@@ -173,6 +235,10 @@ def _operation(operation: Operation) -> dict:
             "description": "Success" if status == 200 else "Created",
             "content": _json(_ref(model) if model is not None else {"type": "object"}),
         }
+        if operation.formats:
+            document["responses"][str(status)]["content"].update(
+                {"text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}
+            )
     for status in sorted(set(operation.errors) | set(_ALWAYS)):
         document["responses"][str(status)] = {"$ref": f"#/components/responses/Error{status}"}
     return document
@@ -229,7 +295,7 @@ def _app_routes(app) -> set[tuple[str, str]]:
     return {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/api/")
+        if rule.rule.startswith("/api/v1/")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
 
