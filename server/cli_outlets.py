@@ -34,7 +34,7 @@ def import_command(source, db_path: str, replace: bool) -> None:
     from .registry_csv import RegistryFileError, import_registry
 
     try:
-        text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="").read()
+        text = source.read().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise click.ClickException(f"the file is not valid UTF-8 (byte {error.start})") from None
     app = _app(db_path)
