@@ -112,7 +112,8 @@ def load_demo_if_empty(app) -> int:
     with database.connection_context():
         if Article.select().exists():
             return 0
-    summary = ingest_lines(app, DEMO_CORPUS.open("rb"), show_progress=False)
+    with DEMO_CORPUS.open("rb") as stream:
+        summary = ingest_lines(app, stream, show_progress=False)
     return summary.stored
 
 

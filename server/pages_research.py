@@ -7,9 +7,11 @@ pages follow the API's read access: when reads need a key, so do they.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request
+from markupsafe import Markup, escape
 
 from .access import require
 from .errors import ApiError
@@ -18,7 +20,7 @@ from .openapi import _app_routes, build_document
 from .outlets import KNOWN_LABELS, get_outlet, list_outlets, outlet_detail, outlet_summaries
 from .search import check_search_query, search_articles
 
-__all__ = ["research", "highlighted", "api_reference"]
+__all__ = ["research", "highlighted", "api_reference", "models", "inline_code", "when"]
 
 research = Blueprint("research", __name__)
 
@@ -129,10 +131,20 @@ def _type_of(schema: dict) -> str:
     if kind == "array":
         return f"array of {_type_of(schema.get('items', {}))}"
     if "enum" in schema:
-        return " | ".join(repr(value) for value in schema["enum"])
+        return " | ".join(json.dumps(value) for value in schema["enum"])
     if "const" in schema:
-        return repr(schema["const"])
+        return json.dumps(schema["const"])
     return str(kind)
+
+
+def _reference(schema: dict) -> str | None:
+    """The first component a schema refers to (directly, in a list, or among alternatives)."""
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    for inner in (schema.get("items"), *schema.get("anyOf", ()), *schema.get("oneOf", ())):
+        if isinstance(inner, dict) and (found := _reference(inner)):
+            return found
+    return None
 
 
 def _fields(schema: dict) -> list[dict]:
@@ -141,10 +153,38 @@ def _fields(schema: dict) -> list[dict]:
         {
             "name": name,
             "type": _type_of(spec),
+            "ref": _reference(spec),
             "required": name in required,
             "description": spec.get("description", ""),
         }
         for name, spec in schema.get("properties", {}).items()
+    ]
+
+
+def inline_code(text: str) -> Markup:
+    """Text with `backticked` parts as <code>, everything escaped (OpenAPI descriptions use Markdown's backticks)."""
+    pieces = str(text).split("`")
+    if len(pieces) % 2 == 0:  # an unpaired backtick: show the text as it is
+        return escape(text)
+    return Markup("").join(
+        Markup("<code>{}</code>").format(piece) if index % 2 else escape(piece) for index, piece in enumerate(pieces)
+    )
+
+
+def when(value: str | None) -> str:
+    """A stored timestamp as people read it: 2026-03-09 08:00 UTC (dates stay dates)."""
+    if not value:
+        return ""
+    if len(value) == 20 and value.endswith("Z") and "T" in value:
+        return f"{value[:10]} {value[11:16]} UTC"
+    return value
+
+
+def models(document: dict) -> list[dict]:
+    """The document's component schemas with their fields, for the reference's last part."""
+    return [
+        {"name": name, "description": schema.get("description", ""), "fields": _fields(schema)}
+        for name, schema in sorted(document["components"]["schemas"].items())
     ]
 
 
@@ -205,4 +245,16 @@ def api_reference(document: dict) -> list[dict]:
 def api_docs():
     app = current_app._get_current_object()
     document = build_document(_app_routes(app))
-    return render_template("research/api_docs.html", info=document["info"], operations=api_reference(document))
+    return render_template(
+        "research/api_docs.html", info=document["info"], operations=api_reference(document), models=models(document)
+    )
+
+
+@research.app_template_filter("inline_code")
+def _inline_code_filter(text: str) -> Markup:
+    return inline_code(text)
+
+
+@research.app_template_filter("when")
+def _when_filter(value: str | None) -> str:
+    return when(value)
