@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import langcodes
 import pycountry
 
-from .db import Article, Outlet, database, utc_now
+from .db import Article, Outlet, OutletLabel, database, utc_now
 from .errors import ApiError
 from .validation import canonical_url, default_outlet
 
@@ -314,10 +314,8 @@ def list_outlets(
     """A page of outlets by name (after ``after``), filtered; and whether more follow."""
     selection = Outlet.select().order_by(Outlet.name)
     if label:
-        labelled = database.execute_sql(
-            "SELECT outlet_id FROM outlet_label WHERE label = ?", (" ".join(label.split()).lower(),)
-        )
-        selection = selection.where(Outlet.id.in_([row[0] for row in labelled]))
+        labelled = OutletLabel.select(OutletLabel.outlet).where(OutletLabel.label == " ".join(label.split()).lower())
+        selection = selection.where(Outlet.id.in_(labelled))
     if country:
         selection = selection.where(Outlet.country == country.strip().upper())
     if language:
