@@ -117,13 +117,15 @@ def bench_ingest(live_app, baseline_app, articles) -> dict:
             ingest([a for a, _ in batch], DEFAULT_PARAMS, [p for _, p in batch])
             seconds[name] += time.perf_counter() - started
             database.close()
-    database = _use(baseline_app)
     from server.search import rebuild_search_index
 
+    without_index = _size(baseline_app)
+    database = _use(baseline_app)
     started = time.perf_counter()
     rebuild_search_index()
     rebuild = time.perf_counter() - started
     database.close()
+    index_bytes = _size(baseline_app) - without_index
     count = len(articles)
     return {
         "articles": count,
@@ -133,6 +135,8 @@ def bench_ingest(live_app, baseline_app, articles) -> dict:
         "rebuild_seconds": round(rebuild, 2),
         "deferred_articles_per_second": round(count / (seconds["baseline"] + rebuild), 1),
         "deferred_vs_baseline": round(seconds["baseline"] / (seconds["baseline"] + rebuild), 3),
+        "database_bytes_without_index": without_index,
+        "index_bytes": index_bytes,
     }
 
 
@@ -196,7 +200,6 @@ def main(argv: list[str] | None = None) -> int:
         _register(live, sorted({article.outlet for article in articles}))
         result["ingest"] = bench_ingest(live, baseline, articles)
         print(json.dumps(result["ingest"]))
-        result["database_bytes"] = {name: _size(app) for name, app in (("live", live), ("baseline", baseline))}
         result["match"] = bench_match_labels(live, articles, 200 if args.quick else 1000)
         print(json.dumps(result["match"]))
     out = args.out or RESULTS / ("search_index-quick.json" if args.quick else "search_index.json")
