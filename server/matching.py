@@ -283,8 +283,7 @@ def find_matches(
         if comparison.verified:
             verified[article_id] = comparison
     # Articles with their outlets in one query, for the verified matches only.
-    articles = Article.select(Article, Outlet).join(Outlet).where(Article.id.in_(list(verified)))
-    articles = list(articles)
+    articles = list(Article.select(Article, Outlet).join(Outlet).where(Article.id.in_(list(verified))))
     labels = registry_labels(list({article.outlet_id for article in articles}))
     matches = [Match(article, verified[article.id], tuple(labels[article.outlet_id])) for article in articles]
     matches.sort(

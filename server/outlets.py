@@ -19,9 +19,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import langcodes
-import pycountry
-
 from .db import Article, Outlet, OutletLabel, database, utc_now
 from .errors import ApiError
 from .validation import canonical_url, default_outlet
@@ -116,6 +113,8 @@ def normalise_domain(domain: str) -> str:
 def _country(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
+    import pycountry  # imported when needed: it costs start-up time of every command otherwise
+
     code = value.strip().upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
         raise ApiError(400, f"'country' must be an ISO 3166-1 alpha-2 code such as GB or DE, not {value[:20]!r}")
@@ -125,6 +124,8 @@ def _country(value: str | None) -> str | None:
 def _language(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
+    import langcodes  # imported when needed, like pycountry
+
     tag = value.strip()
     if len(tag) > 35 or not langcodes.tag_is_valid(tag):
         raise ApiError(400, f"'language' must be a BCP 47 language tag such as en or pt-BR, not {value[:40]!r}")
