@@ -34,6 +34,10 @@ def _sha(text: str) -> str:
 def stored_rows(db_path) -> list[tuple[int, str, str, str]]:
     with sqlite3.connect(db_path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        # A kill during start-up (imports take over a second on a busy machine), before the schema
+        # exists, leaves an empty file: nothing was stored.
+        if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'article'").fetchone() is None:
+            return []
         return connection.execute("SELECT id, url, content_hash, text FROM article ORDER BY id").fetchall()
 
 
