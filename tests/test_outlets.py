@@ -311,3 +311,19 @@ def test_an_older_database_gains_the_registry_columns(tmp_path):
     outlet = client.get("/api/v1/outlets/kept.example").get_json()["outlet"]
     assert (outlet["country"], outlet["labels"], outlet["updated_at"]) == (None, [], None)
     assert client.put("/api/v1/outlets/kept.example", json={"country": "DE"}).status_code == 200
+
+
+def test_articles_stored_before_a_domain_was_registered_move_when_ingested_again(app, client):
+    from server.db import database
+    from server.maintenance import check
+
+    article = {"url": "https://www.late.example/story", "text": WIRE_STORY}
+    first = client.post("/api/v1/articles", json=article).get_json()["articles"][0]
+    assert client.get(f"/api/v1/articles/{first['id']}").get_json()["article"]["outlet"] == "late.example"
+    client.put("/api/v1/outlets/late registry", json={"domains": ["late.example"]})
+    again = client.post("/api/v1/articles", json=article).get_json()["articles"][0]
+    assert (again["id"], again["status"]) == (first["id"], "unchanged")
+    assert client.get(f"/api/v1/articles/{first['id']}").get_json()["article"]["outlet"] == "late registry"
+    with app.app_context(), database.connection_context():
+        report = check(database.connection(), app.config["FINGERPRINT_PARAMS"])
+    assert report.ok, report.lines()
