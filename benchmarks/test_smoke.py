@@ -69,3 +69,11 @@ def test_simulation_is_deterministic():
     second = simulate(corpus, copies=5, partials=2, quote_pairs=2, carriers_per_outlet=1, seed=7)
     assert [q.text for q in first.queries] == [q.text for q in second.queries]
     assert [q.sources for q in first.queries] == [q.sources for q in second.queries]
+
+
+def test_search_index_quick(tmp_path):
+    result = _run("search_index.py", tmp_path / "search_index.json")
+    ingest = result["ingest"]
+    assert ingest["articles"] == 3000 and ingest["live_articles_per_second"] > 0 and ingest["rebuild_seconds"] > 0
+    assert ingest["index_bytes"] > 0
+    assert result["match"]["queries"] == 200

@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app. ``config`` overrides defaults and the ``WIRETRACE_*`` environment."""
     from fingerprints import DEFAULT_PARAMS, VerifyOptions
 
-    from . import access, api, db, demo, errors, openapi, pages_stories, story_api
+    from . import access, api, api_outlets, db, demo, errors, openapi, pages_research, pages_stories, story_api
     from .matching import MatchSettings
 
     app = Flask(__name__)
@@ -61,8 +61,10 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     access.init_app(app)
     app.register_blueprint(api.api)
+    app.register_blueprint(api_outlets.outlets_api)
     app.register_blueprint(openapi.openapi)
     app.register_blueprint(demo.demo)
     app.register_blueprint(story_api.stories_api)
     app.register_blueprint(pages_stories.pages)
+    app.register_blueprint(pages_research.research)
     return app

@@ -59,12 +59,19 @@ def serve(db_path: str, host: str, port: int, demo: bool, workers: int, timeout:
     """Run the HTTP API (and the demo pages under /demo/)."""
     app = _app(db_path)
     if demo:
+        from .db import database
+        from .registry_csv import load_demo_registry
+
         with app.app_context():
+            # The registry first, so that the demo articles resolve to its outlets.
+            with database.connection_context():
+                load_demo_registry()
             loaded = load_demo_if_empty(app)
         click.echo(f"demo corpus: {loaded} articles loaded" if loaded else "demo corpus: database not empty, skipped")
     click.echo(
         f"wiretrace serving {db_path} on http://{host}:{port}/ with {workers} worker process"
-        f"{'es' if workers > 1 else ''} (API under /api/v1/, demo pages under /demo/)"
+        f"{'es' if workers > 1 else ''} (API under /api/v1/, demo pages under /demo/, research pages at /outlets, "
+        "/search and /api/docs)"
     )
     if workers == 1:
         from werkzeug.serving import run_simple
@@ -106,7 +113,8 @@ def load_demo_if_empty(app) -> int:
     with database.connection_context():
         if Article.select().exists():
             return 0
-    summary = ingest_lines(app, DEMO_CORPUS.open("rb"), show_progress=False)
+    with DEMO_CORPUS.open("rb") as stream:
+        summary = ingest_lines(app, stream, show_progress=False)
     from .cli_stories import link_pending
 
     link_pending(app, show_progress=False)
@@ -392,7 +400,7 @@ def reindex_command(db_path: str, everything: bool) -> None:
 
 # Command groups that live in modules of their own register themselves on
 # ``main`` when imported.
-from . import cli_crawl, cli_keys, cli_maintenance, cli_stories  # noqa: E402, F401
+from . import cli_crawl, cli_keys, cli_maintenance, cli_outlets, cli_stories  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

@@ -33,6 +33,8 @@ __all__ = [
     "ArticleVersion",
     "CrawlSource",
     "CrawlUrl",
+    "OutletDomain",
+    "OutletLabel",
     "MODELS",
     "ADDED_COLUMNS",
     "utc_now",
@@ -66,6 +68,13 @@ class BaseModel(Model):
 class Outlet(BaseModel):
     name = CharField(unique=True)
     created_at = CharField(default=utc_now)
+    # The registry's facts (server/outlets.py); null until someone records them.
+    display_name = TextField(null=True)
+    country = CharField(null=True)  # ISO 3166-1 alpha-2
+    language = CharField(null=True)  # BCP 47
+    ownership = TextField(null=True)
+    homepage = TextField(null=True)
+    updated_at = CharField(null=True)
 
 
 class Article(BaseModel):
@@ -178,7 +187,39 @@ class CrawlUrl(BaseModel):
         table_name = "crawl_url"
 
 
-MODELS = [Outlet, Article, ParamsRecord, ArticleFingerprint, ApiKey, ArticleVersion, CrawlSource, CrawlUrl]
+class OutletDomain(BaseModel):
+    """A domain an outlet publishes under; articles from it (or its subdomains) are the outlet's."""
+
+    domain = CharField(unique=True)  # lower-case host name, no scheme, port or path
+    outlet = ForeignKeyField(Outlet, backref="domains", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "outlet_domain"
+
+
+class OutletLabel(BaseModel):
+    """A label such as "wire agency" or "state-affiliated media" (see server/outlets.py)."""
+
+    outlet = ForeignKeyField(Outlet, backref="labels", on_delete="CASCADE")
+    label = CharField()
+
+    class Meta:
+        table_name = "outlet_label"
+        indexes = ((("outlet", "label"), True),)
+
+
+MODELS = [
+    Outlet,
+    Article,
+    ParamsRecord,
+    ArticleFingerprint,
+    ApiKey,
+    ArticleVersion,
+    CrawlSource,
+    CrawlUrl,
+    OutletDomain,
+    OutletLabel,
+]
 
 # The two index tables are plain SQL: clustered on the hash (WITHOUT ROWID)
 # so a lookup reads one contiguous range, and peewee has no say in that.
@@ -202,7 +243,14 @@ INDEX_TABLES = [
 # must be nullable or have a default, so rows stored before read sensibly.
 # New concepts get new tables (created above by create_tables) rather than
 # columns here whenever that reads as well.
-ADDED_COLUMNS: list[tuple[type[Model], str]] = []
+ADDED_COLUMNS: list[tuple[type[Model], str]] = [
+    (Outlet, "display_name"),
+    (Outlet, "country"),
+    (Outlet, "language"),
+    (Outlet, "ownership"),
+    (Outlet, "homepage"),
+    (Outlet, "updated_at"),
+]
 
 
 def _add_missing_columns(sqlite: SqliteDatabase) -> None:
@@ -229,11 +277,18 @@ def open_database(path: str) -> SqliteDatabase:
     """
     sqlite = SqliteDatabase(path, pragmas=PRAGMAS, timeout=30)
     database.initialize(sqlite)
+    from .search import create_search_index
+
     with sqlite.connection_context(), sqlite.atomic("IMMEDIATE"):
+        # A new database gets the full-text index from the start; an older
+        # one gets it from `wiretrace search-index --rebuild` (server/search.py).
+        fresh = not sqlite.table_exists("article")
         sqlite.create_tables(MODELS, safe=True)
         for statement in INDEX_TABLES:
             sqlite.execute_sql(statement)
         _add_missing_columns(sqlite)
+        if fresh:
+            create_search_index(sqlite.connection())
     return sqlite
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "FORMATS",
     "ListQuery",
     "parse_list_query",
+    "date_range",
     "encode_cursor",
     "decode_cursor",
     "list_response",
@@ -80,6 +81,14 @@ def _date_argument(name: str) -> str | None:
         return parse_published_at(value)
     except ApiError:
         raise ApiError(400, f"'{name}' must be an ISO 8601 date or datetime") from None
+
+
+def date_range() -> tuple[str | None, str | None]:
+    """The request's ``?since=`` and ``?until=``, checked (for views that are not lists)."""
+    since, until = _date_argument("since"), _date_argument("until")
+    if since and until and until < since:
+        raise ApiError(400, "'until' is before 'since'")
+    return since, until
 
 
 def parse_list_query(*, default_limit: int = DEFAULT_PAGE) -> ListQuery:

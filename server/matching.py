@@ -34,6 +34,7 @@ from fingerprints import (
 from fingerprints.verify import required_evidence, weigh_evidence
 
 from .db import Article, Outlet, database
+from .outlets import registry_labels
 from .store import article_summary
 
 __all__ = ["MatchSettings", "find_matches", "Match"]
@@ -56,11 +57,16 @@ class MatchSettings:
 class Match:
     article: Article
     comparison: Comparison
+    outlet_labels: tuple[str, ...] = ()  # the registry's labels for the article's outlet
 
     def to_json(self) -> dict:
         comparison = self.comparison
         return {
-            "article": article_summary(self.article),
+            "article": {
+                **article_summary(self.article),
+                "outlet_display_name": self.article.outlet.display_name,
+                "outlet_labels": list(self.outlet_labels),
+            },
             "similarity": round(comparison.similarity, 4),
             "containment_query": round(comparison.containment_query, 4),
             "containment_match": round(comparison.containment_match, 4),
@@ -277,8 +283,9 @@ def find_matches(
         if comparison.verified:
             verified[article_id] = comparison
     # Articles with their outlets in one query, for the verified matches only.
-    articles = Article.select(Article, Outlet).join(Outlet).where(Article.id.in_(list(verified)))
-    matches = [Match(article, verified[article.id]) for article in articles]
+    articles = list(Article.select(Article, Outlet).join(Outlet).where(Article.id.in_(list(verified))))
+    labels = registry_labels(list({article.outlet_id for article in articles}))
+    matches = [Match(article, verified[article.id], tuple(labels[article.outlet_id])) for article in articles]
     matches.sort(
         key=lambda match: (
             -match.comparison.containment_query,

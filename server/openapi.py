@@ -19,7 +19,7 @@ from pydantic.json_schema import models_json_schema
 
 from . import __version__, listing, schemas
 
-__all__ = ["openapi", "OPERATIONS", "Operation", "build_document"]
+__all__ = ["openapi", "OPERATIONS", "Operation", "build_document", "LIST_QUERY"]
 
 openapi = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -31,13 +31,15 @@ _ERRORS = {
     401: "A key is needed and missing, or the `Authorization` header is not `Bearer <key>` with a valid, "
     "unrevoked key (a malformed header is refused on any route).",
     403: "The key lacks the scope this operation needs.",
-    404: "No such article or story (a dissolved story too).",
-    409: "The article has no fingerprint made with the server's current parameters: run `wiretrace reindex`.",
+    404: "No such article, story (a dissolved story too) or outlet.",
+    409: "The article has no fingerprint made with the server's current parameters: run `wiretrace reindex`; "
+    "or (outlets) a domain given already belongs to another outlet.",
     413: "Text over the limit (2 MB by default), a batch over 1,000 articles, or a body over the request limit.",
     415: "The body is not `application/json`.",
     422: "The text has no words to match.",
     429: "Rate limit exceeded; see `Retry-After`.",
     500: "An unexpected failure (logged; no details are sent).",
+    503: "The full-text search index has not been built: run `wiretrace search-index --rebuild`.",
 }
 _ALWAYS = (401, 429, 500)
 
@@ -63,6 +65,19 @@ class Operation:
 
 def _openapi_path(rule: str) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+
+
+# The query arguments every list shares (server/listing.py).
+LIST_QUERY: dict[str, dict] = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": listing.MAX_PAGE, "default": listing.DEFAULT_PAGE},
+    "cursor": {"type": "string", "description": "The `next_cursor` of the previous page."},
+    "format": {"type": "string", "enum": list(listing.FORMATS), "default": "json"},
+    "since": {"type": "string", "description": "ISO 8601 date or datetime, inclusive."},
+    "until": {"type": "string", "description": "ISO 8601 date or datetime, inclusive."},
+}
+# A list's other answers, for ?format=csv and ?format=ndjson.
+_LIST_MEDIA = ("text/csv", "application/x-ndjson")
+_PATH_SCHEMAS = {"int": {"type": "integer", "minimum": 0, "maximum": schemas.MAX_ID}}
 
 
 _WRITE_ERRORS = (400, 403, 413, 415, 422)
@@ -120,20 +135,59 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(403,),
         scope="admin",
     ),
+    Operation(
+        "get",
+        "/api/v1/outlets",
+        "Outlets with their registry entries and article counts",
+        {200: schemas.OutletsResponse},
+        errors=(400, 403),
+        scope="read",
+        query={
+            "label": {"type": "string", "description": "Only outlets with this label."},
+            "country": {"type": "string", "description": "ISO 3166-1 alpha-2 code."},
+            "language": {"type": "string", "description": "BCP 47 tag; `en` also finds `en-GB`."},
+            "q": {"type": "string", "description": "Outlet names starting with this."},
+            **LIST_QUERY,
+        },
+        media=_LIST_MEDIA,
+    ),
+    Operation(
+        "get",
+        "/api/v1/outlets/<path:name>",
+        "One outlet: registry entry, counts, recent articles, and whom it copies and who copies it",
+        {200: schemas.OutletResponse},
+        errors=(400, 403, 404),
+        scope="read",
+        query={name: LIST_QUERY[name] for name in ("since", "until")},
+    ),
+    Operation(
+        "put",
+        "/api/v1/outlets/<path:name>",
+        "Create or replace an outlet's registry entry",
+        {200: schemas.OutletResponse, 201: schemas.OutletResponse},
+        # 404: a path that names no outlet at all (an empty name).
+        errors=(400, 403, 404, 409, 413, 415),
+        body=(schemas.OutletBody,),
+        scope="write",
+    ),
+    Operation(
+        "get",
+        "/api/v1/articles",
+        "Full-text search over titles and texts (with q), else the latest articles",
+        {200: schemas.ArticlesResponse},
+        errors=(400, 403, 503),
+        scope="read",
+        query={
+            "q": {"type": "string", "description": 'An SQLite FTS5 query: words, "phrases", AND/OR/NOT, prefix*.'},
+            "outlet": {"type": "string", "description": "Only this outlet's articles."},
+            **LIST_QUERY,
+        },
+        media=_LIST_MEDIA,
+    ),
 )
-
-# The arguments every list takes (server/listing.py).
-LIST_QUERY = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": listing.MAX_PAGE, "default": listing.DEFAULT_PAGE},
-    "cursor": {"type": "string"},
-    "format": {"type": "string", "enum": list(listing.FORMATS), "default": "json"},
-    "since": {"type": "string", "description": "ISO 8601 date or datetime, inclusive"},
-    "until": {"type": "string", "description": "ISO 8601 date or datetime, inclusive"},
-}
 
 
 _LIST_QUERY = {**LIST_QUERY, "outlet": {"type": "string", "maxLength": 200}}
-_LIST_MEDIA = ("text/csv", "application/x-ndjson")
 OPERATIONS += (
     Operation(
         "get",
@@ -208,9 +262,9 @@ def _operation(operation: Operation) -> dict:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 0, "maximum": schemas.MAX_ID},
+            "schema": _PATH_SCHEMAS.get(converter, {"type": "string", "minLength": 1}),
         }
-        for name in _path_parameters(operation.path)
+        for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", operation.path)
     ]
     query = operation.query
     parameters += [{"name": name, "in": "query", "required": False, "schema": spec} for name, spec in query.items()]
@@ -286,7 +340,7 @@ def _app_routes(app) -> set[tuple[str, str]]:
     return {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/api/")
+        if rule.rule.startswith("/api/v1/")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
 

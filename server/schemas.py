@@ -177,6 +177,13 @@ class ArticleSummary(_Response):
     published_at: str | None
 
 
+class MatchArticle(ArticleSummary):
+    outlet_display_name: str | None = Field(default=None, description="The outlet's name in the registry, if any.")
+    outlet_labels: list[str] = Field(
+        default_factory=list, description="The outlet's registry labels, e.g. 'wire agency', 'state-affiliated media'."
+    )
+
+
 class Passage(_Response):
     """A shared passage: half-open character offsets (code points) into the query text as sent and the stored text."""
 
@@ -187,7 +194,7 @@ class Passage(_Response):
 
 
 class Match(_Response):
-    article: ArticleSummary
+    article: MatchArticle
     similarity: float = Field(ge=0, le=1)
     containment_query: float = Field(ge=0, le=1)
     containment_match: float = Field(ge=0, le=1)
@@ -309,3 +316,120 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     *STORY_RESPONSE_MODELS,
     ArticleVersionsResponse,
 )
+
+
+# --- the outlet registry, outlets and article lists ---------------------------
+
+_Short = Annotated[str, StringConstraints(max_length=200)]
+
+
+class OutletBody(BaseModel):
+    """An outlet's registry entry (PUT replaces it whole: keys left out are cleared)."""
+
+    model_config = ConfigDict(**_REQUEST, title="OutletRecord")
+
+    display_name: _Short | None = Field(default=None, description="The name readers know, e.g. 'The Harbour Times'.")
+    country: Annotated[str, StringConstraints(max_length=8)] | None = Field(
+        default=None, description="ISO 3166-1 alpha-2 code, e.g. GB.", json_schema_extra={"examples": ["GB"]}
+    )
+    language: Annotated[str, StringConstraints(max_length=35)] | None = Field(
+        default=None, description="BCP 47 language tag, e.g. en or pt-BR.", json_schema_extra={"examples": ["en-GB"]}
+    )
+    ownership: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None, description="Who owns the outlet, in free text."
+    )
+    homepage: Annotated[str, StringConstraints(max_length=MAX_URL_LENGTH)] | None = Field(
+        default=None, description="An http or https URL."
+    )
+    domains: list[Annotated[str, StringConstraints(max_length=253)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Domains the outlet publishes under (example.co.uk: no scheme, port or path); each belongs to "
+        "one outlet only (else 409). Articles from a domain or its subdomains that name no outlet are the outlet's.",
+    )
+    labels: list[Annotated[str, StringConstraints(max_length=60)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Labels from an open vocabulary: 'wire agency', 'state-affiliated media', 'public broadcaster', "
+        "'aggregator', 'press release distributor', or others (stored lower-case).",
+    )
+
+
+class OutletSummary(_Response):
+    name: str = Field(description="The identifier articles carry (lower-case).")
+    display_name: str | None
+    country: str | None
+    language: str | None
+    ownership: str | None
+    homepage: str | None
+    domains: list[str]
+    labels: list[str]
+    article_count: int = Field(description="Stored articles (published within since/until when given).")
+    updated_at: str | None = Field(description="When the registry entry last changed; null if never recorded.")
+
+
+class OutletsResponse(_Response):
+    ok: Literal[True]
+    outlets: list[OutletSummary]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page.")
+
+
+class OutletCopyingEdge(_Response):
+    outlet: str
+    articles: int = Field(description="Distinct copies.")
+    words: int = Field(description="Words copied.")
+
+
+class OutletCopying(_Response):
+    """How much of an outlet's output copies earlier articles of other outlets, and who copies it."""
+
+    outlet: str
+    articles: int = Field(description="The outlet's articles dated in range.")
+    copied: int = Field(description="How many of them copy an earlier article of another outlet.")
+    copied_share: float
+    copied_from: list[OutletCopyingEdge]
+    republished_by: list[OutletCopyingEdge]
+
+
+class OutletDetail(OutletSummary):
+    first_published: str | None
+    last_published: str | None
+    recent_articles: list[ArticleSummary]
+    copying: OutletCopying | None = Field(
+        description="Copying statistics (within ?since/?until when given), from the stories' reuse links."
+    )
+
+
+class OutletResponse(_Response):
+    ok: Literal[True]
+    outlet: OutletDetail
+
+
+class ArticleListItem(ArticleSummary):
+    score: float | None = Field(default=None, description="Search only: bm25 relevance, lower is better.")
+    snippet: str | None = Field(default=None, description="Search only: a passage of the text around the hits.")
+    snippet_highlights: list[list[int]] | None = Field(
+        default=None,
+        description="Search only: [start, end) code-point offsets of the hits inside `snippet`.",
+    )
+
+
+class ArticlesResponse(_Response):
+    ok: Literal[True]
+    articles: list[ArticleListItem]
+    next_cursor: str | None
+
+
+__all__ += [
+    "MatchArticle",
+    "OutletBody",
+    "OutletSummary",
+    "OutletsResponse",
+    "OutletDetail",
+    "OutletCopying",
+    "OutletResponse",
+    "ArticleListItem",
+    "ArticlesResponse",
+]
+REQUEST_MODELS = (*REQUEST_MODELS, OutletBody)
+RESPONSE_MODELS = (*RESPONSE_MODELS, OutletsResponse, OutletResponse, ArticlesResponse)

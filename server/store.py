@@ -15,6 +15,7 @@ from fingerprints import Fingerprint, FingerprintParams, TextTooShort, fingerpri
 
 from .db import Article, ArticleFingerprint, Outlet, ParamsRecord, database, utc_now
 from .errors import ApiError
+from .outlets import OutletResolver
 from .validation import ArticleInput
 from .versions import keep_previous_version
 
@@ -189,9 +190,10 @@ def ingest(
         params_row = params_id(params)
         known = _existing_by_url(connection, [article.url for article in articles])
         index_rows = IndexRows()
+        resolver = OutletResolver(connection)
         for article, print_ in zip(articles, prints, strict=True):
             digest = content_hash(article.text)
-            outlet_id = _outlet_id(article.outlet, outlets)
+            outlet_id = _outlet_id(resolver.outlet_for(article.url, article.outlet), outlets)
             existing = known.get(article.url)
             if existing is None:
                 article_id = _insert_article(connection, article, outlet_id, digest, print_)

@@ -352,21 +352,33 @@ def _directed_links(since: str | None, until: str | None):
             continue  # an outlet's own versions of a story are not copying
         first, second = Dated(a_id, a_pub, a_seen), Dated(b_id, b_pub, b_seen)
         if timeline_key(second) < timeline_key(first):
-            source, copy, copy_date = b_outlet, (a_id, a_outlet), a_pub or a_seen
+            source, source_order, copy, copy_date = b_outlet, timeline_key(second), (a_id, a_outlet), a_pub or a_seen
         else:
-            source, copy, copy_date = a_outlet, (b_id, b_outlet), b_pub or b_seen
+            source, source_order, copy, copy_date = a_outlet, timeline_key(first), (b_id, b_outlet), b_pub or b_seen
         if since and copy_date < since:
             continue
         if until and copy_date[: len(until)] > until:
             continue
-        yield source, copy[1], copy[0], words
+        yield source, copy[1], copy[0], words, source_order
 
 
 def _edges(since: str | None = None, until: str | None = None) -> dict[tuple[str, str], _Edge]:
+    """One edge per copy: from the earlier article of another outlet it shares the most words with.
+
+    A copy is linked to every earlier member of its story it shares text with
+    (the origin, and the copies that came out before it); counting them all
+    would say a late copy copied every outlet that ran the story first. The
+    article it shares most with is its likeliest source; ties go to the
+    earliest.
+    """
+    best: dict[int, tuple] = {}
+    for source, target, copy_id, words, source_order in _directed_links(since, until):
+        candidate = (-words, source_order, source, target)
+        if copy_id not in best or candidate < best[copy_id]:
+            best[copy_id] = candidate
     edges: dict[tuple[str, str], _Edge] = {}
-    for source, target, copy_id, words in _directed_links(since, until):
-        edge = edges.setdefault((source, target), _Edge({}))
-        edge.copies[copy_id] = max(edge.copies.get(copy_id, 0), words)
+    for copy_id, (negative_words, _, source, target) in best.items():
+        edges.setdefault((source, target), _Edge({})).copies[copy_id] = -negative_words
     return edges
 
 

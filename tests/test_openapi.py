@@ -30,7 +30,8 @@ def test_the_document_is_served_and_covers_every_api_route(client, app):
     routes = {
         (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/api/")
+        # /api/docs is the HTML page rendered from this document, not an API route.
+        if rule.rule.startswith("/api/v1/")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert documented == routes

@@ -306,3 +306,31 @@ def test_linking_in_parallel_processes_gives_the_same_stories(tmp_path):
         assert stories == components
         groups.append(stories)
     assert groups[0] == groups[1] and len(groups[0]) >= 6
+
+
+def test_each_copy_has_one_source_its_likeliest(client):
+    """A late copy is linked to the origin and to every copy before it; only its likeliest source counts.
+
+    The first copy carries the origin word for word: it ties with the origin for any later copy, and
+    the tie goes to the earlier. The late copy carries a sentence only the trimmer added, so it shares
+    most with the trimmer's copy.
+    """
+    base = article_text("likeliest-source", words=400)
+    paragraphs = base.split("\n\n")
+    extra = "Officials at the harbour added a sentence of their own that only this trimmed copy carries today."
+    trimmed = "\n\n".join(paragraphs[:-1] + [extra])
+    _post(
+        client,
+        [
+            {"url": "https://origin.example/a", "text": base, "published_at": "2026-05-01T08:00:00Z"},
+            {"url": "https://first.example/a", "text": base, "published_at": "2026-05-01T09:00:00Z"},
+            {"url": "https://trimmer.example/a", "text": trimmed, "published_at": "2026-05-01T10:00:00Z"},
+            {"url": "https://late.example/a", "text": trimmed, "published_at": "2026-05-01T12:00:00Z"},
+        ],
+    )
+    edges = {(e["source"], e["target"]): e["articles"] for e in client.get("/api/v1/network").get_json()["edges"]}
+    assert edges == {
+        ("origin.example", "first.example"): 1,
+        ("origin.example", "trimmer.example"): 1,
+        ("trimmer.example", "late.example"): 1,
+    }

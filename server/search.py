@@ -1,0 +1,241 @@
+"""Full-text search over the stored articles' titles and texts (SQLite FTS5).
+
+The index is an FTS5 table with external content (``content='article'``):
+it holds only the inverted index, and reads titles and texts from the
+``article`` table when a snippet is wanted, so no text is stored twice.
+(A contentless table would be as small but could not make snippets.)
+
+Triggers on ``article`` keep it in step: every insert, update of a title or
+text, and delete changes the index in the same transaction, whichever code
+made the change (ingest, ``wiretrace check --repair``, ...). Indexing costs
+ingest time; a bulk load can drop the index (``wiretrace search-index
+--drop``) and build it once at the end (``--rebuild``), which is faster than
+indexing article by article. Without the index, search answers 503.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+
+from .db import database
+from .errors import ApiError
+from .listing import ListQuery
+
+__all__ = [
+    "FTS_TABLE",
+    "MAX_QUERY_LENGTH",
+    "create_search_index",
+    "drop_search_index",
+    "rebuild_search_index",
+    "search_index_exists",
+    "check_search_query",
+    "search_articles",
+    "recent_articles",
+    "split_snippet",
+    "SNIPPET_START",
+    "SNIPPET_END",
+    "until_bound",
+]
+
+FTS_TABLE = "article_fts"
+MAX_QUERY_LENGTH = 500
+# Snippet markers: private-use characters, which no article's text should
+# hold; the API returns the snippet without them, plus the highlighted ranges.
+SNIPPET_START, SNIPPET_END = "\ue000", "\ue001"
+_MARKERS = re.compile(f"([{SNIPPET_START}{SNIPPET_END}])")
+# bm25 weights: a hit in the title weighs as much as ten in the text.
+_WEIGHTS = "10.0, 1.0"
+_RANK = f"bm25({FTS_TABLE}, {_WEIGHTS})"
+_COLUMNS = "title, text"
+
+_SCHEMA = [
+    # remove_diacritics 2: "creme" finds "crème", as readers type it.
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_COLUMNS}, content='article', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    f"""CREATE TRIGGER IF NOT EXISTS article_fts_insert AFTER INSERT ON article BEGIN
+        INSERT INTO {FTS_TABLE} (rowid, title, text) VALUES (new.id, new.title, new.text);
+    END""",
+    # External content: the index must be told the old values to forget them.
+    f"""CREATE TRIGGER IF NOT EXISTS article_fts_delete AFTER DELETE ON article BEGIN
+        INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS article_fts_update AFTER UPDATE OF title, text ON article BEGIN
+        INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+        INSERT INTO {FTS_TABLE} (rowid, title, text) VALUES (new.id, new.title, new.text);
+    END""",
+]
+_TRIGGERS = ("article_fts_insert", "article_fts_delete", "article_fts_update")
+
+
+def search_index_exists(connection) -> bool:
+    row = connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)).fetchone()
+    return row is not None
+
+
+def create_search_index(connection) -> None:
+    """Create the (empty) index and its triggers; the caller holds the transaction."""
+    for statement in _SCHEMA:
+        connection.execute(statement)
+
+
+def drop_search_index(connection) -> None:
+    for trigger in _TRIGGERS:
+        connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    connection.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+
+
+def rebuild_search_index() -> int:
+    """Create the index if missing and fill it from every stored article, in one transaction."""
+    with database.atomic("IMMEDIATE"):
+        connection = database.connection()
+        create_search_index(connection)
+        connection.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
+        return connection.execute("SELECT COUNT(*) FROM article").fetchone()[0]
+
+
+def check_search_query(text: str | None) -> str:
+    """``text`` as an FTS5 query, or a 400 saying why it is not one.
+
+    The query is tried on an empty in-memory FTS5 table with the same
+    columns: an error there can only be the query's, so a syntax error is a
+    400 while a real database failure stays a 500.
+    """
+    if text is None or not text.strip():
+        raise ApiError(400, "'q' must not be empty")
+    text = text.strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ApiError(400, f"'q' is longer than {MAX_QUERY_LENGTH} characters")
+    if "\x00" in text:
+        raise ApiError(400, "'q' contains a NUL character")
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute(f"CREATE VIRTUAL TABLE probe USING fts5({_COLUMNS})")
+        probe.execute("SELECT rowid FROM probe WHERE probe MATCH ?", (text,)).fetchall()
+    except sqlite3.Error as error:
+        raise ApiError(
+            400, f"'q' is not a valid search query ({error}); quote words with special characters: \"...\""
+        ) from None
+    finally:
+        probe.close()
+    return text
+
+
+def until_bound(until: str | None) -> str | None:
+    """The largest stored ``published_at`` an inclusive ``until`` admits (a date means the whole day)."""
+    if until is None:
+        return None
+    return until + "T23:59:59Z" if len(until) == 10 else until
+
+
+def split_snippet(marked: str) -> tuple[str, list[list[int]]]:
+    """A snippet with markers -> (plain text, [[start, end], ...] of the highlighted ranges, in code points)."""
+    plain: list[str] = []
+    ranges: list[list[int]] = []
+    length, start = 0, None
+    for piece in _MARKERS.split(marked):
+        if piece == SNIPPET_START:
+            start = length
+        elif piece == SNIPPET_END:
+            if start is not None and length > start:
+                ranges.append([start, length])
+            start = None
+        else:
+            plain.append(piece)
+            length += len(piece)
+    return "".join(plain), ranges
+
+
+@dataclass(frozen=True)
+class _Filters:
+    outlet_id: int | None
+    since: str | None
+    until: str | None
+
+
+def _filters(outlet: str | None, query: ListQuery) -> _Filters:
+    outlet_id = None
+    if outlet:
+        row = database.execute_sql("SELECT id FROM outlet WHERE name = ?", (outlet.strip().lower(),)).fetchone()
+        # An unknown outlet has no articles: an empty page, not an error.
+        outlet_id = row[0] if row else -1
+    return _Filters(outlet_id, query.since, until_bound(query.until))
+
+
+def _where(filters: _Filters, alias: str = "a") -> tuple[list[str], list]:
+    clauses, values = [], []
+    if filters.outlet_id is not None:
+        clauses.append(f"{alias}.outlet_id = ?")
+        values.append(filters.outlet_id)
+    if filters.since:
+        clauses.append(f"{alias}.published_at >= ?")
+        values.append(filters.since)
+    if filters.until:
+        clauses.append(f"{alias}.published_at <= ?")
+        values.append(filters.until)
+    return clauses, values
+
+
+def _article_row(row) -> dict:
+    article_id, url, outlet, title, published_at = row[:5]
+    return {"id": article_id, "url": url, "outlet": outlet, "title": title, "published_at": published_at}
+
+
+def search_articles(text: str, outlet: str | None, query: ListQuery) -> tuple[list[dict], list | None]:
+    """One page of articles matching the FTS5 query ``text``, best (lowest bm25) first.
+
+    Returns the rows and the sort key of the last one when more may follow.
+    """
+    if not search_index_exists(database.connection()):
+        raise ApiError(503, "the search index has not been built: run 'wiretrace search-index --rebuild'")
+    clauses, values = _where(_filters(outlet, query))
+    if query.cursor is not None:
+        if (
+            len(query.cursor) != 2
+            or not isinstance(query.cursor[0], int | float)
+            or not isinstance(query.cursor[1], int)
+        ):
+            raise ApiError(400, "'cursor' is not a cursor this server gave out")
+        clauses.append(f"({_RANK} > ? OR ({_RANK} = ? AND a.id > ?))")
+        values.extend([query.cursor[0], query.cursor[0], query.cursor[1]])
+    where = "".join(f" AND {clause}" for clause in clauses)
+    rows = database.execute_sql(
+        f"SELECT a.id, a.url, o.name, a.title, a.published_at, {_RANK}, "
+        f"snippet({FTS_TABLE}, 1, ?, ?, '…', 24) "
+        f"FROM {FTS_TABLE} JOIN article a ON a.id = {FTS_TABLE}.rowid JOIN outlet o ON o.id = a.outlet_id "
+        f"WHERE {FTS_TABLE} MATCH ?{where} ORDER BY {_RANK}, a.id LIMIT ?",
+        [SNIPPET_START, SNIPPET_END, text, *values, query.limit + 1],
+    ).fetchall()
+    page = []
+    for row in rows[: query.limit]:
+        snippet, highlights = split_snippet(row[6] or "")
+        page.append({**_article_row(row), "score": row[5], "snippet": snippet, "snippet_highlights": highlights})
+    more = len(rows) > query.limit
+    return page, ([page[-1]["score"], page[-1]["id"]] if more else None)
+
+
+def recent_articles(outlet: str | None, query: ListQuery) -> tuple[list[dict], list | None]:
+    """One page of articles, latest published first (undated ones last), then by id."""
+    clauses, values = _where(_filters(outlet, query))
+    if query.cursor is not None:
+        if len(query.cursor) != 2 or not isinstance(query.cursor[1], int):
+            raise ApiError(400, "'cursor' is not a cursor this server gave out")
+        published, article_id = query.cursor
+        if published is None:
+            clauses.append("(a.published_at IS NULL AND a.id < ?)")
+            values.append(article_id)
+        elif isinstance(published, str):
+            clauses.append("(a.published_at < ? OR (a.published_at = ? AND a.id < ?) OR a.published_at IS NULL)")
+            values.extend([published, published, article_id])
+        else:
+            raise ApiError(400, "'cursor' is not a cursor this server gave out")
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = database.execute_sql(
+        "SELECT a.id, a.url, o.name, a.title, a.published_at FROM article a JOIN outlet o ON o.id = a.outlet_id "
+        f"{where} ORDER BY a.published_at DESC, a.id DESC LIMIT ?",
+        [*values, query.limit + 1],
+    ).fetchall()
+    page = [_article_row(row) for row in rows[: query.limit]]
+    more = len(rows) > query.limit
+    return page, ([page[-1]["published_at"], page[-1]["id"]] if more else None)

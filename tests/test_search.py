@@ -1,0 +1,157 @@
+"""Full-text search (SQLite FTS5): ranking, filters, snippets, paging, hostile queries, and the index's life."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from server import create_app
+from server.cli import main
+from tests.conftest import assert_error
+
+# Texts written for these tests; the places are invented.
+ARTICLES = [
+    # id 1: the word in the headline and once in the text
+    ("https://a.example/1", "Lighthouse keeper retires", "After forty years the keeper of the Varn lighthouse has retired.", "2026-03-01"),
+    # id 2: the word three times in the text only
+    ("https://b.example/2", "Coastal news", "The lighthouse needs paint. Visitors love the lighthouse. A lighthouse museum opens.", "2026-03-02"),
+    # id 3: the word once in a long text
+    ("https://b.example/3", "Ferry times", "The ferry leaves at nine and returns at six. " * 20 + "It passes the lighthouse.", "2026-03-03"),
+    # id 4: no hit
+    ("https://c.example/4", "Harvest fair", "The harvest fair opens on Saturday with crème brûlée stalls.", "2026-03-04"),
+]
+
+
+@pytest.fixture
+def seeded(client):
+    body = {"articles": [{"url": u, "title": t, "text": x, "published_at": d} for u, t, x, d in ARTICLES]}
+    assert client.post("/api/v1/articles", json=body).status_code == 201
+    return client
+
+
+def search(client, query: str) -> list[dict]:
+    response = client.get(f"/api/v1/articles?{query}")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["articles"]
+
+
+def test_ranking_puts_headline_hits_and_frequent_hits_first(seeded):
+    hits = search(seeded, "q=lighthouse")
+    assert [hit["id"] for hit in hits] == [1, 2, 3]
+    scores = [hit["score"] for hit in hits]
+    assert scores == sorted(scores)  # bm25: lower is better
+    assert search(seeded, "q=harvest")[0]["id"] == 4
+    assert search(seeded, "q=nothingmatches") == []
+
+
+def test_snippets_mark_the_hits(seeded):
+    for hit in search(seeded, "q=lighthouse"):
+        assert hit["snippet_highlights"], hit
+        for start, end in hit["snippet_highlights"]:
+            assert hit["snippet"][start:end].lower() == "lighthouse"
+        assert "\ue000" not in hit["snippet"] and "\ue001" not in hit["snippet"]
+
+
+def test_query_syntax_diacritics_prefix_phrase_and_column(seeded):
+    assert [hit["id"] for hit in search(seeded, "q=creme%20brulee")] == [4]
+    assert [hit["id"] for hit in search(seeded, "q=lightho*")] == [1, 2, 3]
+    assert [hit["id"] for hit in search(seeded, "q=%22lighthouse%20museum%22")] == [2]
+    assert [hit["id"] for hit in search(seeded, "q=title:lighthouse")] == [1]
+    assert [hit["id"] for hit in search(seeded, "q=lighthouse%20NOT%20paint")] == [1, 3]
+
+
+def test_filters_by_outlet_and_dates(seeded):
+    assert [hit["id"] for hit in search(seeded, "q=lighthouse&outlet=B.example")] == [2, 3]
+    assert [hit["id"] for hit in search(seeded, "q=lighthouse&since=2026-03-02&until=2026-03-02")] == [2]
+    assert search(seeded, "q=lighthouse&outlet=unknown.example") == []
+
+
+def test_paging_through_every_hit_loses_and_repeats_nothing(client):
+    body = {"articles": [{"url": f"https://p.example/{n}", "text": "tide " * (n % 5 + 1) + f"page {n}"} for n in range(37)]}
+    client.post("/api/v1/articles", json=body)
+    everything = search(client, "q=tide&limit=1000")
+    assert len(everything) == 37
+    seen, cursor = [], None
+    while True:
+        body = client.get("/api/v1/articles?q=tide&limit=6" + (f"&cursor={cursor}" if cursor else "")).get_json()
+        seen.extend(hit["id"] for hit in body["articles"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [hit["id"] for hit in everything]
+
+
+def test_csv_and_ndjson_exports(seeded):
+    rows = search(seeded, "q=lighthouse")
+    parsed = list(csv.DictReader(io.StringIO(seeded.get("/api/v1/articles?q=lighthouse&format=csv").get_data(as_text=True))))
+    assert [int(row["id"]) for row in parsed] == [row["id"] for row in rows]
+    assert parsed[0]["snippet"] == rows[0]["snippet"]
+    lines = seeded.get("/api/v1/articles?q=lighthouse&format=ndjson").get_data(as_text=True).splitlines()
+    assert [json.loads(line) for line in lines] == rows
+
+
+def test_without_q_the_latest_articles_page_by_page(seeded):
+    seeded.post("/api/v1/articles", json={"url": "https://d.example/undated", "text": "An undated note about tides."})
+    seen, cursor = [], None
+    while True:
+        body = seeded.get("/api/v1/articles?limit=2" + (f"&cursor={cursor}" if cursor else "")).get_json()
+        seen.extend(hit["id"] for hit in body["articles"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [4, 3, 2, 1, 5]  # latest first, the undated last
+    assert [hit["id"] for hit in search(seeded, "outlet=b.example")] == [3, 2]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=",
+        "q=%20%20",
+        "q=%22unterminated",
+        "q=a%20AND",
+        "q=*",
+        "q=NEAR(",
+        "q=-x",
+        "q=nosuchcolumn:word",
+        "q=()",
+        "q=%00",
+        "q=" + "word%20" * 200,
+        "q=%27)%3B%20DROP%20TABLE%20article%3B%20--",
+        "q=lighthouse&cursor=WyJ4Il0",
+        "q=lighthouse&cursor=!!",
+        "q=lighthouse&limit=0",
+        "q=lighthouse&format=xml",
+    ],
+)
+def test_hostile_queries_are_400_never_500(seeded, query):
+    assert_error(seeded.get(f"/api/v1/articles?{query}"), 400)
+    assert len(search(seeded, "q=lighthouse")) == 3  # and nothing was harmed
+
+
+def test_the_index_follows_updates_of_the_text(seeded):
+    seeded.post("/api/v1/articles", json={"url": "https://a.example/1", "text": "The keeper now grows tomatoes."})
+    assert [hit["id"] for hit in search(seeded, "q=lighthouse")] == [2, 3]
+    assert [hit["id"] for hit in search(seeded, "q=tomatoes")] == [1]
+
+
+def test_dropped_index_is_503_until_rebuilt_and_an_older_database_is_rebuilt(tmp_path, db_path, seeded):
+    runner = CliRunner()
+    assert "live" in runner.invoke(main, ["search-index", "--db", db_path]).output
+    assert runner.invoke(main, ["search-index", "--drop", "--db", db_path]).exit_code == 0
+    client = create_app({"DATABASE": db_path}).test_client()
+    # Ingest goes on without the index.
+    client.post("/api/v1/articles", json={"url": "https://e.example/5", "text": "A lighthouse again."})
+    assert_error(client.get("/api/v1/articles?q=lighthouse"), 503, "search-index --rebuild")
+    assert client.get("/api/v1/articles").status_code == 200  # listing needs no index
+    result = runner.invoke(main, ["search-index", "--rebuild", "--db", db_path])
+    assert result.exit_code == 0 and "5 articles" in result.output
+    assert [hit["id"] for hit in search(client, "q=lighthouse")] == [1, 2, 5, 3]
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        connection.execute("INSERT INTO article_fts (article_fts, rank) VALUES ('integrity-check', 1)")
