@@ -357,6 +357,16 @@ def attribution_tag(match: dict) -> str | None:
 
 
 def test_popup_names_the_story_its_origin_and_each_copys_attribution(chromium, checked, api_server, stories):
+    # The registry labels the origin's outlet; the popup shows labels beside each match.
+    origin_outlet = "meridianpress.example"
+    request = urllib.request.Request(
+        f"{api_server.url}/api/v1/outlets/{origin_outlet}",
+        data=json.dumps({"labels": ["wire agency", "state-affiliated media"]}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="PUT",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status in (200, 201)
     page, popup = checked("/port-strike.html")
     assert popup.evaluate("document.body.dataset.state") == "ok"
     sent = chromium.stored_result(chromium.tab_id(page))["text"]
@@ -378,6 +388,14 @@ def test_popup_names_the_story_its_origin_and_each_copys_attribution(chromium, c
     )
     expected = [attribution_tag(match) for match in answer["matches"]]
     assert shown == expected
+    labels = popup.evaluate(
+        """[...document.querySelectorAll('#matches li.match')].map((li) => [
+            li.querySelector('.outlet').textContent,
+            [...li.querySelectorAll('.outlet-label')].map((tag) => tag.textContent),
+        ])"""
+    )
+    assert [tags for outlet, tags in labels if outlet == origin_outlet] == [["state-affiliated media", "wire agency"]]
+    assert all(tags == [] for outlet, tags in labels if outlet != origin_outlet)
     # The demo's port strike has copies that credit the origin and copies that do not: both are told.
     assert "no credit" in shown and any(tag and tag.startswith("credits") for tag in shown)
 
