@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from server import create_app
+
+CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -20,6 +24,31 @@ def app(db_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright driver for the whole run.
+
+    Playwright's sync API runs an event loop in this thread while it is
+    started, so a second ``sync_playwright()`` would fail: the extension's
+    browser and the pages' browser share this one.
+    """
+    from playwright.sync_api import sync_playwright
+
+    driver = sync_playwright().start()
+    yield driver
+    driver.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium_browser(playwright_driver):
+    """Plain headless Chromium (no extension) for the server's HTML pages."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (make browsers)")
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True)
+    yield browser
+    browser.close()
 
 
 def assert_error(response, status: int, contains: str | None = None) -> dict:

@@ -106,11 +106,9 @@ def api_server(tmp_path_factory, corpus, stories):
 
 
 @pytest.fixture(scope="session")
-def chromium(built_extension, tmp_path_factory):
+def chromium(built_extension, tmp_path_factory, playwright_driver):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium is not installed ({CHROMIUM}); run extension/install-test-deps.sh")
-    from playwright.sync_api import sync_playwright
-
     extension_dir = built_extension / "chromium"
     args = [
         "--headless=new",
@@ -126,7 +124,7 @@ def chromium(built_extension, tmp_path_factory):
         f"--disable-extensions-except={extension_dir}",
         f"--load-extension={extension_dir}",
     ]
-    playwright = sync_playwright().start()
+    playwright = playwright_driver
     context = None
     try:
         context = playwright.chromium.launch_persistent_context(
@@ -145,7 +143,6 @@ def chromium(built_extension, tmp_path_factory):
     finally:
         if context is not None:
             context.close()
-        playwright.stop()
 
 
 @pytest.fixture(scope="session")
