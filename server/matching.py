@@ -78,8 +78,13 @@ def _posting_hits(hashes: list[int]) -> Counter:
     hits: Counter = Counter()
     for chunk in _chunks(hashes):
         marks = ",".join("?" * len(chunk))
-        rows = database.execute_sql(f"SELECT article_id FROM posting WHERE hash IN ({marks})", chunk)
-        hits.update(article_id for (article_id,) in rows)
+        # Counted by SQLite: a wire story with hundreds of stored copies
+        # yields tens of thousands of posting rows, one Python tuple each.
+        rows = database.execute_sql(
+            f"SELECT article_id, COUNT(*) FROM posting WHERE hash IN ({marks}) GROUP BY article_id", chunk
+        )
+        for article_id, count in rows:
+            hits[article_id] += count
     return hits
 
 
@@ -227,6 +232,45 @@ def _boilerplate_tokens(
     return mask
 
 
+def _verify_batch(
+    query: Fingerprint, ids: list[int], settings: MatchSettings, params_row: int, exclude_ids: set[int]
+) -> dict[int, Comparison]:
+    """Align, set boilerplate aside and score ``ids``; the verified ones."""
+    prints = _load_fingerprints(ids, settings.params, params_row)
+
+    aligned: dict[int, list] = {}
+    for article_id, print_ in prints.items():
+        passages = align(query, print_, settings.verify)
+        # Boilerplate can only take evidence away: a pair that falls short
+        # before it is judged needs no further work.
+        if weigh_evidence(passages, query.token_count, print_.token_count, settings.verify)[1]:
+            aligned[article_id] = passages
+    if not aligned:
+        return {}
+
+    # Only the hashes inside shared passages can matter, and only the
+    # winnowed ones are in the index.
+    shared = np.unique(
+        np.concatenate(
+            [query.shingles[p.query_shingles(query.shingle_width)] for passages in aligned.values() for p in passages]
+        )
+    )
+    carriers = _boilerplate_carriers(
+        [int(value) for value in np.intersect1d(shared, query.winnowed)],
+        settings.boilerplate_min_stories,
+        exclude_ids,
+    )
+    boilerplate = _boilerplate_tokens(query, carriers, prints, settings, params_row)
+
+    verified = {}
+    for article_id, passages in aligned.items():
+        judged = set_aside_boilerplate(query, prints[article_id], passages, boilerplate, settings.verify)
+        comparison = score(query, prints[article_id], judged, settings.verify)
+        if comparison.verified:
+            verified[article_id] = comparison
+    return verified
+
+
 def find_matches(
     query: Fingerprint,
     settings: MatchSettings,
@@ -242,40 +286,19 @@ def find_matches(
         if same is not None:
             exclude_ids = {*exclude_ids, same.id}
     ids = candidates(query, settings, max(settings.min_candidates, 4 * limit), set(exclude_ids))
-    if not ids:
+    verified: dict[int, Comparison] = {}
+    # Candidates come in falling order of shared postings. Once ``limit`` of
+    # them are verified, the rest share fewer postings than each of those,
+    # so they would rarely rank above them: a wire story with hundreds of
+    # stored copies then costs two limits' worth of verification, not all.
+    first = max(2 * limit, 10)
+    for batch in (ids[:first], ids[first:]):
+        if batch:
+            verified.update(_verify_batch(query, batch, settings, params_row, set(exclude_ids)))
+        if len(verified) >= limit:
+            break
+    if not verified:
         return []
-    prints = _load_fingerprints(ids, settings.params, params_row)
-
-    aligned: dict[int, list] = {}
-    for article_id, print_ in prints.items():
-        passages = align(query, print_, settings.verify)
-        # Boilerplate can only take evidence away: a pair that falls short
-        # before it is judged needs no further work.
-        if weigh_evidence(passages, query.token_count, print_.token_count, settings.verify)[1]:
-            aligned[article_id] = passages
-    if not aligned:
-        return []
-
-    # Only the hashes inside shared passages can matter, and only the
-    # winnowed ones are in the index.
-    shared = np.unique(
-        np.concatenate(
-            [query.shingles[p.query_shingles(query.shingle_width)] for passages in aligned.values() for p in passages]
-        )
-    )
-    carriers = _boilerplate_carriers(
-        [int(value) for value in np.intersect1d(shared, query.winnowed)],
-        settings.boilerplate_min_stories,
-        set(exclude_ids),
-    )
-    boilerplate = _boilerplate_tokens(query, carriers, prints, settings, params_row)
-
-    verified = {}
-    for article_id, passages in aligned.items():
-        judged = set_aside_boilerplate(query, prints[article_id], passages, boilerplate, settings.verify)
-        comparison = score(query, prints[article_id], judged, settings.verify)
-        if comparison.verified:
-            verified[article_id] = comparison
     # Articles with their outlets in one query, for the verified matches only.
     articles = Article.select(Article, Outlet).join(Outlet).where(Article.id.in_(list(verified)))
     matches = [Match(article, verified[article.id]) for article in articles]
