@@ -390,17 +390,22 @@ def measure_latency(client_, texts: list[tuple[str, str]]) -> dict:
     for _, text in texts[:5]:
         client_.post("/api/v1/match", json={"text": text, "limit": MATCH_LIMIT})
     samples: dict[str, list[float]] = {"all": []}
+    # CPU time of the request too: the machine may be shared, and then wall
+    # time includes waiting for a core; CPU time does not.
+    cpu: list[float] = []
     found = 0
     for kind, text in texts:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client_.post("/api/v1/match", json={"text": text, "limit": MATCH_LIMIT})
         elapsed = time.perf_counter() - started
+        cpu.append(time.process_time() - started_cpu)
         if response.status_code != 200:
             raise RuntimeError(f"match failed: {response.get_json()}")
         found += len(response.get_json()["matches"])
         samples["all"].append(elapsed)
         samples.setdefault(kind, []).append(elapsed)
     result = {kind: _percentiles(values) for kind, values in samples.items()}
+    result["cpu_time"] = _percentiles(cpu)
     result["matches_per_query"] = round(found / max(len(texts), 1), 2)
     result["mean_words"] = round(float(np.mean([word_count(text) for _, text in texts])), 1)
     return result
@@ -450,26 +455,9 @@ def evaluate(client_, db: Path, evaluation: EvaluationSet) -> dict:
     }
 
 
-def run(args) -> dict:
-    from server import create_app
-
-    result: dict = {
-        "benchmark": "scale",
-        "command": "benchmarks/scale.py " + " ".join(sys.argv[1:]),
-        **provenance(),
-        "targets": TARGETS,
-        "size": args.size,
-        "seed": args.seed,
-    }
-    phases: dict[str, float] = {}
+def build_and_ingest(args, corpus, evaluation, source: Path, db: Path, result: dict, phases: dict) -> None:
     clock = time.perf_counter()
-    corpus = load_corpus()
-    evaluation = build_evaluation_set(corpus, args)
-    workdir = args.workdir
-    workdir.mkdir(parents=True, exist_ok=True)
-    source = workdir / f"corpus-{args.size}-seed{args.seed}.jsonl"
-    db = workdir / f"scale-{args.size}-seed{args.seed}.db"
-    for stale in workdir.glob(db.name + "*"):
+    for stale in db.parent.glob(db.name + "*"):
         stale.unlink()
     written = write_corpus(source, corpus, evaluation, args)
     sample = written.pop("sample")
@@ -496,6 +484,40 @@ def run(args) -> dict:
     result["disk"] = disk_usage(db, written["text_bytes"], written["articles"])
     print(f"disk: {result['disk']['bytes_per_article_beyond_text']} bytes per article beyond its text")
 
+
+def run(args) -> dict:
+    from server import create_app
+
+    result: dict = {
+        "benchmark": "scale",
+        "command": "benchmarks/scale.py " + " ".join(sys.argv[1:]),
+        **provenance(),
+        "targets": TARGETS,
+        "size": args.size,
+        "seed": args.seed,
+    }
+    phases: dict[str, float] = {}
+    clock = time.perf_counter()
+    corpus = load_corpus()
+    evaluation = build_evaluation_set(corpus, args)
+    workdir = args.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    source = workdir / f"corpus-{args.size}-seed{args.seed}.jsonl"
+    db = workdir / f"scale-{args.size}-seed{args.seed}.db"
+    if args.reuse and db.exists():
+        # Measure again an existing database (after a change to matching, or
+        # on a quieter machine); corpus, ingest and disk figures are those of
+        # the run that built it.
+        previous = json.loads(args.out.read_text(encoding="utf-8"))
+        for key in ("corpus", "ingest", "disk", "ingest_commit"):
+            result[key] = previous.get(key)
+        result["ingest_commit"] = result["ingest_commit"] or previous.get("commit")
+        result["reused_database"] = True
+    else:
+        build_and_ingest(args, corpus, evaluation, source, db, result, phases)
+        result["ingest_commit"] = result["commit"]
+    phases["build_and_ingest_s"] = round(time.perf_counter() - clock, 1)
+
     with sqlite3.connect(db) as connection:
         stored_urls = {url for (url,) in connection.execute("SELECT url FROM article WHERE url NOT LIKE '%syn-%'")}
     latency_texts = latency_queries(corpus, stored_urls, args.latency_queries, args.seed)
@@ -520,7 +542,7 @@ def run(args) -> dict:
     result["load_average_at_end"] = load_average()
     result["phases"] = phases
     result["database"] = str(db)
-    if not args.keep:
+    if not (args.keep or args.reuse):
         shutil.rmtree(workdir, ignore_errors=True)
     else:
         source.unlink(missing_ok=True)
@@ -556,7 +578,10 @@ def print_table(result: dict) -> None:
         ("disk bytes/article beyond text", result["disk"]["bytes_per_article_beyond_text"], "reported"),
         ("match 800 words p50 ms", v["match_800_words_p50_ms"], "< 5"),
         ("match 800 words p99 ms", v["match_800_words_p99_ms"], "< 20"),
+        ("  CPU time p50 / p99 ms", "{p50_ms} / {p99_ms}".format(**result["match_800_words"]["cpu_time"]), ""),
         ("match wire story (500 copies) p99 ms", v["match_wire_story_p99_ms"], "< 100"),
+        ("  CPU time p50 / p99 ms", "{p50_ms} / {p99_ms}".format(**result["match_wire_story"]["cpu_time"]), ""),
+        ("load average start / end", f"{result['load_average_at_start']} / {result['load_average_at_end']}", ""),
     ]
     for run in result["serve"]:
         rows.append((f"serve --workers {run['workers']} matches/s", run["matches_per_second"], "errors 0"))
@@ -588,6 +613,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wire-queries", type=int, default=100)
     parser.add_argument("--workdir", type=Path, default=None, help="for the JSONL and database (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the database in --workdir")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database --workdir holds from an earlier --keep run"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     if not data_available():
@@ -595,10 +623,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.workdir is None:
         args.workdir = Path(tempfile.mkdtemp(prefix="wiretrace-scale-"))
+    label = next((name for name, value in SIZES.items() if value == args.size), str(args.size))
+    out = args.out = args.out or RESULTS / f"scale-{label}.json"
     result = run(args)
     print_table(result)
-    label = next((name for name, value in SIZES.items() if value == args.size), str(args.size))
-    out = args.out or RESULTS / f"scale-{label}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")

@@ -290,8 +290,9 @@ def find_matches(
     # Candidates come in falling order of shared postings. Once ``limit`` of
     # them are verified, the rest share fewer postings than each of those,
     # so they would rarely rank above them: a wire story with hundreds of
-    # stored copies then costs two limits' worth of verification, not all.
-    first = max(2 * limit, 10)
+    # stored copies then costs a limit's worth of verification and a margin
+    # (for pairs that fall short once verified), not all of them.
+    first = limit + 10
     for batch in (ids[:first], ids[first:]):
         if batch:
             verified.update(_verify_batch(query, batch, settings, params_row, set(exclude_ids)))
