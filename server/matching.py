@@ -170,6 +170,16 @@ def _story_representatives(samples: list[tuple[int, np.ndarray]], enough: int) -
     return [article_id for article_id, _ in stories]
 
 
+def _signatures(article_ids: list[int]) -> dict[int, np.ndarray]:
+    found = {}
+    for chunk in _chunks(article_ids):
+        rows = database.execute_sql(
+            f"SELECT article_id, signature FROM fingerprint WHERE article_id IN ({','.join('?' * len(chunk))})", chunk
+        )
+        found.update((article_id, np.frombuffer(blob, dtype="<u4")) for article_id, blob in rows)
+    return found
+
+
 def _boilerplate_carriers(hashes: list[int], min_stories: int, exclude: set[int]) -> set[tuple[int, int]]:
     """For each hash that recurs in ``min_stories`` different stories of some one outlet, two of those stories.
 
@@ -191,23 +201,23 @@ def _boilerplate_carriers(hashes: list[int], min_stories: int, exclude: set[int]
         )
         frequent.extend(rows)
     carriers: set[tuple[int, int]] = set()
-    signatures: dict[int, np.ndarray] = {}
-    for hash_value, outlet_id in frequent:
-        # A sample is enough: boilerplate recurs across many stories, so the
-        # first few dozen articles already show several.
-        rows = database.execute_sql(
-            "SELECT p.article_id, f.signature FROM posting p JOIN fingerprint f ON f.article_id = p.article_id "
-            "WHERE p.hash = ? AND p.outlet_id = ? LIMIT 64",
-            [hash_value, outlet_id],
-        )
-        sample = []
-        for article_id, blob in rows:
-            if article_id in exclude:
-                continue
-            if article_id not in signatures:
-                signatures[article_id] = np.frombuffer(blob, dtype="<u4")
-            sample.append((article_id, signatures[article_id]))
-        stories = _story_representatives(sample, min_stories)
+    # A sample is enough: boilerplate recurs across many stories, so the
+    # first few dozen articles already show several.
+    samples = [
+        [
+            article_id
+            for (article_id,) in database.execute_sql(
+                "SELECT article_id FROM posting WHERE hash = ? AND outlet_id = ? LIMIT 64", [hash_value, outlet_id]
+            )
+            if article_id not in exclude
+        ]
+        for hash_value, outlet_id in frequent
+    ]
+    # The signature is the last column of a fingerprint row, behind its
+    # largest blobs: read each one once, not once per hash that names it.
+    signatures = _signatures(sorted({article_id for sample in samples for article_id in sample}))
+    for sample in samples:
+        stories = _story_representatives([(a, signatures[a]) for a in sample if a in signatures], min_stories)
         if len(stories) >= min_stories:
             carriers.add((stories[0], stories[1]))
     return carriers
