@@ -184,6 +184,25 @@ def _bulk_pragmas(database) -> None:
     database.execute_sql(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
 
 
+def _bounded_imap(pool, function, jobs, window: int):
+    """``pool.imap`` in order, with at most ``window`` chunks read ahead.
+
+    ``Pool.imap`` reads its whole input at once and keeps every result the
+    writer has not taken yet: when the writer is the slower side, as it is
+    at a million articles, the parsed fingerprints of the whole file pile
+    up in memory (9 GiB at 1M). Here reading waits for writing.
+    """
+    from collections import deque
+
+    pending: deque = deque()
+    for job in jobs:
+        pending.append(pool.apply_async(function, (job,)))
+        if len(pending) >= window:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
 def ingest_lines(app, stream, *, batch_size: int = 500, show_progress: bool = True, workers: int = 1) -> IngestSummary:
     """Ingest JSONL lines: the CLI's ``ingest`` and the demo loader.
 
@@ -215,7 +234,7 @@ def ingest_lines(app, stream, *, batch_size: int = 500, show_progress: bool = Tr
         import multiprocessing
 
         pool = multiprocessing.get_context("spawn").Pool(workers)
-        parsed_chunks = pool.imap(_parse_chunk, jobs, chunksize=1)
+        parsed_chunks = _bounded_imap(pool, _parse_chunk, jobs, 8 * workers)
     else:
         parsed_chunks = map(_parse_chunk, jobs)
     progress = tqdm(unit=" lines", disable=not show_progress, file=sys.stderr, mininterval=0.5)
