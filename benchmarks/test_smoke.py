@@ -77,3 +77,30 @@ def test_search_index_quick(tmp_path):
     assert ingest["articles"] == 3000 and ingest["live_articles_per_second"] > 0 and ingest["rebuild_seconds"] > 0
     assert ingest["index_bytes"] > 0
     assert result["match"]["queries"] == 200
+
+
+def test_scale_tiny(tmp_path):
+    """The scale benchmark end to end at a tiny size: ingest subprocess, gunicorn, load, accuracy."""
+    out = tmp_path / "scale.json"
+    completed = subprocess.run(
+        [
+            sys.executable, str(HERE / "scale.py"), "--size", "2500", "--eval-copies", "20", "--eval-partials", "5",
+            "--wire-copies", "40", "--wire-queries", "5", "--latency-queries", "10", "--serve-workers", "2",
+            "--load-seconds", "1", "--concurrency", "2", "--workdir", str(tmp_path / "work"), "--out", str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["corpus"]["articles"] == 2500
+    assert result["corpus"]["evaluation_set"]["wire_copies"] == 40
+    assert result["ingest"]["wiretrace"]["output"].startswith("ingested 2500 articles: 2500 created")
+    assert result["disk"]["bytes_per_article_beyond_text"] > 0
+    serve = result["serve"][0]
+    assert serve["requests"] > 0 and serve["errors"] == 0 and serve["rss_mib_peak_under_load"] > 0
+    # Every fresh copy of the wire story finds a full page of its stored copies.
+    assert result["match_wire_story"]["matches_per_query"] == 20
+    assert result["accuracy"]["copy_recall"] >= 0.9 and result["accuracy"]["precision"] >= 0.9
+    assert not (tmp_path / "work").exists()  # the corpus and database are removed unless --keep

@@ -58,18 +58,30 @@ class Fingerprint:
         """Tokens per shingle: the parameter, or all the tokens of a shorter text."""
         return min(self.params.shingle_size, self.token_count)
 
-    @property
+    # Cached, like ``winnowed`` and the blobs: a parallel ingest computes them
+    # in the worker that made the fingerprint, and they travel with it, so
+    # the single writing process only writes.
+    @cached_property
     def band_keys(self) -> list[int]:
         return band_keys(self.signature, self.params)
 
-    def to_blobs(self) -> dict[str, bytes]:
-        """Compact little-endian arrays for storage; ``from_blobs`` reverses it."""
+    @cached_property
+    def _blobs(self) -> dict[str, bytes]:
         return {
             "shingles": self.shingles.astype("<u4").tobytes(),
             "spans": np.stack([self.token_starts, self.token_ends]).astype("<u4").tobytes(),
             "quoted": np.packbits(self.quoted).tobytes(),
             "signature": self.signature.astype("<u4").tobytes(),
         }
+
+    def to_blobs(self) -> dict[str, bytes]:
+        """Compact little-endian arrays for storage; ``from_blobs`` reverses it."""
+        return dict(self._blobs)
+
+    def prepare_for_storage(self) -> Fingerprint:
+        """Compute now what storing needs (index hashes, band keys, blobs); returns ``self``."""
+        _ = self.winnowed, self.band_keys, self._blobs
+        return self
 
     @classmethod
     def from_blobs(cls, params: FingerprintParams, blobs: dict[str, bytes]) -> Fingerprint:

@@ -84,8 +84,13 @@ def _posting_hits(hashes: list[int]) -> Counter:
     hits: Counter = Counter()
     for chunk in _chunks(hashes):
         marks = ",".join("?" * len(chunk))
-        rows = database.execute_sql(f"SELECT article_id FROM posting WHERE hash IN ({marks})", chunk)
-        hits.update(article_id for (article_id,) in rows)
+        # Counted by SQLite: a wire story with hundreds of stored copies
+        # yields tens of thousands of posting rows, one Python tuple each.
+        rows = database.execute_sql(
+            f"SELECT article_id, COUNT(*) FROM posting WHERE hash IN ({marks}) GROUP BY article_id", chunk
+        )
+        for article_id, count in rows:
+            hits[article_id] += count
     return hits
 
 
@@ -171,6 +176,16 @@ def _story_representatives(samples: list[tuple[int, np.ndarray]], enough: int) -
     return [article_id for article_id, _ in stories]
 
 
+def _signatures(article_ids: list[int]) -> dict[int, np.ndarray]:
+    found = {}
+    for chunk in _chunks(article_ids):
+        rows = database.execute_sql(
+            f"SELECT article_id, signature FROM fingerprint WHERE article_id IN ({','.join('?' * len(chunk))})", chunk
+        )
+        found.update((article_id, np.frombuffer(blob, dtype="<u4")) for article_id, blob in rows)
+    return found
+
+
 def _boilerplate_carriers(hashes: list[int], min_stories: int, exclude: set[int]) -> set[tuple[int, int]]:
     """For each hash that recurs in ``min_stories`` different stories of some one outlet, two of those stories.
 
@@ -192,23 +207,23 @@ def _boilerplate_carriers(hashes: list[int], min_stories: int, exclude: set[int]
         )
         frequent.extend(rows)
     carriers: set[tuple[int, int]] = set()
-    signatures: dict[int, np.ndarray] = {}
-    for hash_value, outlet_id in frequent:
-        # A sample is enough: boilerplate recurs across many stories, so the
-        # first few dozen articles already show several.
-        rows = database.execute_sql(
-            "SELECT p.article_id, f.signature FROM posting p JOIN fingerprint f ON f.article_id = p.article_id "
-            "WHERE p.hash = ? AND p.outlet_id = ? LIMIT 64",
-            [hash_value, outlet_id],
-        )
-        sample = []
-        for article_id, blob in rows:
-            if article_id in exclude:
-                continue
-            if article_id not in signatures:
-                signatures[article_id] = np.frombuffer(blob, dtype="<u4")
-            sample.append((article_id, signatures[article_id]))
-        stories = _story_representatives(sample, min_stories)
+    # A sample is enough: boilerplate recurs across many stories, so the
+    # first few dozen articles already show several.
+    samples = [
+        [
+            article_id
+            for (article_id,) in database.execute_sql(
+                "SELECT article_id FROM posting WHERE hash = ? AND outlet_id = ? LIMIT 64", [hash_value, outlet_id]
+            )
+            if article_id not in exclude
+        ]
+        for hash_value, outlet_id in frequent
+    ]
+    # The signature is the last column of a fingerprint row, behind its
+    # largest blobs: read each one once, not once per hash that names it.
+    signatures = _signatures(sorted({article_id for sample in samples for article_id in sample}))
+    for sample in samples:
+        stories = _story_representatives([(a, signatures[a]) for a in sample if a in signatures], min_stories)
         if len(stories) >= min_stories:
             carriers.add((stories[0], stories[1]))
     return carriers
@@ -233,6 +248,45 @@ def _boilerplate_tokens(
     return mask
 
 
+def _verify_batch(
+    query: Fingerprint, ids: list[int], settings: MatchSettings, params_row: int, exclude_ids: set[int]
+) -> dict[int, Comparison]:
+    """Align, set boilerplate aside and score ``ids``; the verified ones."""
+    prints = _load_fingerprints(ids, settings.params, params_row)
+
+    aligned: dict[int, list] = {}
+    for article_id, print_ in prints.items():
+        passages = align(query, print_, settings.verify)
+        # Boilerplate can only take evidence away: a pair that falls short
+        # before it is judged needs no further work.
+        if weigh_evidence(passages, query.token_count, print_.token_count, settings.verify)[1]:
+            aligned[article_id] = passages
+    if not aligned:
+        return {}
+
+    # Only the hashes inside shared passages can matter, and only the
+    # winnowed ones are in the index.
+    shared = np.unique(
+        np.concatenate(
+            [query.shingles[p.query_shingles(query.shingle_width)] for passages in aligned.values() for p in passages]
+        )
+    )
+    carriers = _boilerplate_carriers(
+        [int(value) for value in np.intersect1d(shared, query.winnowed)],
+        settings.boilerplate_min_stories,
+        exclude_ids,
+    )
+    boilerplate = _boilerplate_tokens(query, carriers, prints, settings, params_row)
+
+    verified = {}
+    for article_id, passages in aligned.items():
+        judged = set_aside_boilerplate(query, prints[article_id], passages, boilerplate, settings.verify)
+        comparison = score(query, prints[article_id], judged, settings.verify)
+        if comparison.verified:
+            verified[article_id] = comparison
+    return verified
+
+
 def find_matches(
     query: Fingerprint,
     settings: MatchSettings,
@@ -248,40 +302,20 @@ def find_matches(
         if same is not None:
             exclude_ids = {*exclude_ids, same.id}
     ids = candidates(query, settings, max(settings.min_candidates, 4 * limit), set(exclude_ids))
-    if not ids:
+    verified: dict[int, Comparison] = {}
+    # Candidates come in falling order of shared postings. Once ``limit`` of
+    # them are verified, the rest share fewer postings than each of those,
+    # so they would rarely rank above them: a wire story with hundreds of
+    # stored copies then costs a limit's worth of verification and a margin
+    # (for pairs that fall short once verified), not all of them.
+    first = limit + 10
+    for batch in (ids[:first], ids[first:]):
+        if batch:
+            verified.update(_verify_batch(query, batch, settings, params_row, set(exclude_ids)))
+        if len(verified) >= limit:
+            break
+    if not verified:
         return []
-    prints = _load_fingerprints(ids, settings.params, params_row)
-
-    aligned: dict[int, list] = {}
-    for article_id, print_ in prints.items():
-        passages = align(query, print_, settings.verify)
-        # Boilerplate can only take evidence away: a pair that falls short
-        # before it is judged needs no further work.
-        if weigh_evidence(passages, query.token_count, print_.token_count, settings.verify)[1]:
-            aligned[article_id] = passages
-    if not aligned:
-        return []
-
-    # Only the hashes inside shared passages can matter, and only the
-    # winnowed ones are in the index.
-    shared = np.unique(
-        np.concatenate(
-            [query.shingles[p.query_shingles(query.shingle_width)] for passages in aligned.values() for p in passages]
-        )
-    )
-    carriers = _boilerplate_carriers(
-        [int(value) for value in np.intersect1d(shared, query.winnowed)],
-        settings.boilerplate_min_stories,
-        set(exclude_ids),
-    )
-    boilerplate = _boilerplate_tokens(query, carriers, prints, settings, params_row)
-
-    verified = {}
-    for article_id, passages in aligned.items():
-        judged = set_aside_boilerplate(query, prints[article_id], passages, boilerplate, settings.verify)
-        comparison = score(query, prints[article_id], judged, settings.verify)
-        if comparison.verified:
-            verified[article_id] = comparison
     # Articles with their outlets in one query, for the verified matches only.
     articles = list(Article.select(Article, Outlet).join(Outlet).where(Article.id.in_(list(verified))))
     labels = registry_labels(list({article.outlet_id for article in articles}))

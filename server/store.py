@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from itertools import repeat
 
 from fingerprints import Fingerprint, FingerprintParams, TextTooShort, fingerprint
 
@@ -78,8 +79,8 @@ class IndexRows:
         self.bands: list[tuple[int, int]] = []
 
     def add(self, article_id: int, outlet_id: int, print_: Fingerprint) -> None:
-        self.postings.extend((value, outlet_id, article_id) for value in print_.winnowed.tolist())
-        self.bands.extend((key, article_id) for key in print_.band_keys)
+        self.postings.extend(zip(print_.winnowed.tolist(), repeat(outlet_id), repeat(article_id)))
+        self.bands.extend(zip(print_.band_keys, repeat(article_id)))
 
     def write(self, connection) -> None:
         self.postings.sort()
