@@ -87,6 +87,7 @@ class Article(BaseModel):
     text = TextField()
     content_hash = CharField(index=True)  # SHA-256 of the text as stored
     token_count = IntegerField()
+    author = TextField(null=True)  # the byline, when given or extracted (added after the first release)
 
 
 class ParamsRecord(BaseModel):
@@ -250,6 +251,7 @@ ADDED_COLUMNS: list[tuple[type[Model], str]] = [
     (Outlet, "ownership"),
     (Outlet, "homepage"),
     (Outlet, "updated_at"),
+    (Article, "author"),
 ]
 
 

@@ -78,7 +78,7 @@ def _from_html(raw: bytes, charset: str | None, url: str | None, fallback_date: 
     extracted = extract_article(html, url or "about:blank")
     if extracted is None:
         return "no article text found in the page"
-    record = {"url": url, "text": extracted.text, "title": extracted.title}
+    record = {"url": url, "text": extracted.text, "title": extracted.title, "author": extracted.author}
     record["published_at"] = extracted.published_at or fallback_date
     if extracted.canonical_url and url and same_site(extracted.canonical_url, url):
         # An AMP or mobile copy: stored under its page's URL, and only when that page is not stored

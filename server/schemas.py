@@ -107,6 +107,7 @@ class ArticleBody(BaseModel):
         "a zone is taken as UTC.",
         json_schema_extra={"examples": ["2026-03-09", "2026-03-09T08:00:00Z"]},
     )
+    author: _Title | None = Field(default=None, description="The byline, as the page gives it.")
 
 
 class ArticlesBatchBody(BaseModel):
@@ -221,6 +222,7 @@ class MatchResponse(_Response):
 
 
 class ArticleDetail(ArticleSummary):
+    author: str | None = Field(default=None, description="The byline, when one was given or extracted.")
     text: str
     first_seen_at: str
     updated_at: str

@@ -140,7 +140,7 @@ def _existing_by_url(connection, urls: list[str]) -> dict[str, tuple]:
     for start in range(0, len(unique), 900):
         chunk = unique[start : start + 900]
         rows = connection.execute(
-            "SELECT a.url, a.id, a.outlet_id, a.content_hash, a.title, a.published_at, f.params_id "
+            "SELECT a.url, a.id, a.outlet_id, a.content_hash, a.title, a.published_at, a.author, f.params_id "
             "FROM article a LEFT JOIN fingerprint f ON f.article_id = a.id "
             f"WHERE a.url IN ({','.join('?' * len(chunk))})",
             chunk,
@@ -154,7 +154,7 @@ def _insert_article(connection, article: ArticleInput, outlet_id: int, digest: s
     now = utc_now()
     cursor = connection.execute(
         "INSERT INTO article (url, outlet_id, title, published_at, first_seen_at, updated_at, text, content_hash, "
-        "token_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "token_count, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             article.url,
             outlet_id,
@@ -165,6 +165,7 @@ def _insert_article(connection, article: ArticleInput, outlet_id: int, digest: s
             article.text,
             digest,
             print_.token_count,
+            article.author,
         ),
     )
     return cursor.lastrowid
@@ -200,16 +201,24 @@ def ingest(
                 article_id = _insert_article(connection, article, outlet_id, digest, print_)
                 _store_fingerprint(connection, article_id, params_row, print_)
                 index_rows.add(article_id, outlet_id, print_)
-                known[article.url] = (article_id, outlet_id, digest, article.title, article.published_at, params_row)
+                known[article.url] = (
+                    article_id,
+                    outlet_id,
+                    digest,
+                    article.title,
+                    article.published_at,
+                    article.author,
+                    params_row,
+                )
                 results.append(IngestResult(article_id, article.url, "created"))
                 continue
-            article_id, stored_outlet, stored_hash, title, published_at, stored_params = existing
+            article_id, stored_outlet, stored_hash, title, published_at, author, stored_params = existing
             same_text = stored_hash == digest
-            metadata = (article.title, article.published_at)
+            metadata = (article.title, article.published_at, article.author)
             if same_text and stored_outlet == outlet_id and stored_params == params_row:
-                if (title, published_at) != metadata:
+                if (title, published_at, author) != metadata:
                     connection.execute(
-                        "UPDATE article SET title = ?, published_at = ?, updated_at = ? WHERE id = ?",
+                        "UPDATE article SET title = ?, published_at = ?, author = ?, updated_at = ? WHERE id = ?",
                         (*metadata, utc_now(), article_id),
                     )
                 known[article.url] = (article_id, outlet_id, digest, *metadata, params_row)
@@ -223,8 +232,8 @@ def ingest(
                 keep_previous_version(connection, article_id)
             _remove_from_index(connection, stored)
             connection.execute(
-                "UPDATE article SET outlet_id = ?, title = ?, published_at = ?, text = ?, content_hash = ?, "
-                "token_count = ?, updated_at = ? WHERE id = ?",
+                "UPDATE article SET outlet_id = ?, title = ?, published_at = ?, author = ?, text = ?, "
+                "content_hash = ?, token_count = ?, updated_at = ? WHERE id = ?",
                 (outlet_id, *metadata, article.text, digest, print_.token_count, utc_now(), article_id),
             )
             _store_fingerprint(connection, article_id, params_row, print_)
@@ -256,6 +265,7 @@ def article_summary(article: Article) -> dict:
 def article_detail(article: Article) -> dict:
     return {
         **article_summary(article),
+        "author": article.author,
         "text": article.text,
         "first_seen_at": article.first_seen_at,
         "updated_at": article.updated_at,

@@ -50,6 +50,7 @@ class ArticleInput:
     title: str | None
     outlet: str
     published_at: str | None
+    author: str | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,7 @@ def _article(checked: ArticleBody, max_text_bytes: int) -> ArticleInput:
         title=checked.title or None,
         outlet=outlet.lower(),
         published_at=parse_published_at(checked.published_at),
+        author=checked.author or None,
     )
 
 

@@ -82,6 +82,13 @@ def test_single_article_body_and_default_outlet(client):
     stored = client.get(f"/api/v1/articles/{article_id}").get_json()["article"]
     assert stored["outlet"] == "example.org"
     assert {"id", "url", "outlet", "title", "published_at", "text", "first_seen_at"} <= set(stored)
+    assert stored["author"] is None
+    # A byline given later is saved even though the text is unchanged.
+    again = client.post(
+        "/api/v1/articles", json={**article("https://www.example.org/a", WIRE_STORY), "author": " Ada Reyes "}
+    )
+    assert again.get_json()["articles"][0]["status"] == "unchanged"
+    assert client.get(f"/api/v1/articles/{article_id}").get_json()["article"]["author"] == "Ada Reyes"
 
 
 def test_match_finds_the_copy_with_passages_and_excludes_its_own_url(client, corpus):

@@ -92,6 +92,10 @@ def test_warc_archives_give_the_articles_the_crawler_would_store(tmp_path, db_pa
     assert text.split("\n") == ARTICLES[0]["text"].split("\n\n")
     assert all(phrase not in text for phrase in FURNITURE)
     assert articles["https://www.ledger.example/news/two"][3].endswith("The café reopened.")
+    # The byline the page gives is kept with the article.
+    with sqlite3.connect(db_path) as connection:
+        authors = set(connection.execute("SELECT author FROM article").fetchall())
+    assert authors == {("Morgan Ellery",)}
 
 
 def test_a_folder_of_html_files(tmp_path, db_path):

@@ -316,6 +316,7 @@ class Crawler:
             # A redirect to another site is that site's article.
             "outlet": outlet if same_site(home, url) else None,
             "published_at": extracted.published_at or published_hint,
+            "author": extracted.author,
         }
         try:
             try:
