@@ -71,7 +71,7 @@ def serve(db_path: str, host: str, port: int, demo: bool, workers: int, timeout:
     click.echo(
         f"wiretrace serving {db_path} on http://{host}:{port}/ with {workers} worker process"
         f"{'es' if workers > 1 else ''} (API under /api/v1/, demo pages under /demo/, research pages at /outlets, "
-        "/search and /api/docs)"
+        "/stories/<id>, /search and /api/docs)"
     )
     if workers == 1:
         from werkzeug.serving import run_simple
