@@ -120,16 +120,25 @@ def client(number: int, port: int, queries: list[str], start: float, deadline: f
     out.put({"latencies": latencies, "errors": errors, "matches": matches})
 
 
-def run_load(db: Path, workers: int, args, queries: list[str], log: Path) -> dict:
-    port = _free_port()
+def start_server(db: Path, workers: int, port: int, log: Path) -> subprocess.Popen:
+    """``wiretrace serve --workers N`` on loopback, its output appended to ``log``.
+
+    In a session of its own, so the whole gunicorn process tree can be
+    signalled (and measured) as one; without a key, so the load needs none.
+    """
     with open(log, "ab") as handle:
-        server = subprocess.Popen(
+        return subprocess.Popen(
             [WIRETRACE, "serve", "--db", str(db), "--host", HOST, "--port", str(port), "--workers", str(workers)],
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
             env={**os.environ, "WIRETRACE_API_KEY": ""},
         )
+
+
+def run_load(db: Path, workers: int, args, queries: list[str], log: Path) -> dict:
+    port = _free_port()
+    server = start_server(db, workers, port, log)
     try:
         deadline = time.monotonic() + 60
         while True:

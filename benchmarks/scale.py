@@ -62,7 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 from corpus import Article, article_json, data_available, load_corpus, paragraphs, word_count  # noqa: E402
-from load import HOST, WIRETRACE, client  # noqa: E402
+from load import HOST, WIRETRACE, client, start_server  # noqa: E402
 from provenance import load_average, provenance  # noqa: E402
 from reference import ExactReference, shares_enough  # noqa: E402
 from simulate import _Simulator  # noqa: E402
@@ -290,14 +290,7 @@ def serve_and_load(db: Path, workers: int, queries: list[str], seconds: float, c
     """Start ``wiretrace serve``; time to the first answered match; load it; RSS of the process tree."""
     port = _free_port()
     started = time.monotonic()
-    with open(log, "ab") as handle:
-        server = subprocess.Popen(
-            [WIRETRACE, "serve", "--db", str(db), "--host", HOST, "--port", str(port), "--workers", str(workers)],
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, "WIRETRACE_API_KEY": ""},
-        )
+    server = start_server(db, workers, port, log)
     peak = [0, 0]
     stop = threading.Event()
 
