@@ -35,6 +35,8 @@ __all__ = [
     "ListQuery",
     "parse_list_query",
     "date_range",
+    "date_clauses",
+    "until_bound",
     "encode_cursor",
     "decode_cursor",
     "list_response",
@@ -81,6 +83,28 @@ def _date_argument(name: str) -> str | None:
         return parse_published_at(value)
     except ApiError:
         raise ApiError(400, f"'{name}' must be an ISO 8601 date or datetime") from None
+
+
+def until_bound(until: str | None) -> str | None:
+    """The largest stored date an inclusive ``until`` admits: a date takes in its whole day.
+
+    Stored dates are ISO 8601 strings (a date, or a UTC datetime ending in Z), so they compare as text.
+    """
+    if until is None:
+        return None
+    return until + "T23:59:59Z" if len(until) == 10 else until
+
+
+def date_clauses(column: str, since: str | None, until: str | None) -> tuple[list[str], list]:
+    """SQL conditions (to be joined with AND) and their values keeping ``column`` within [since, until]."""
+    clauses, values = [], []
+    if since:
+        clauses.append(f"{column} >= ?")
+        values.append(since)
+    if until:
+        clauses.append(f"{column} <= ?")
+        values.append(until_bound(until))
+    return clauses, values
 
 
 def date_range() -> tuple[str | None, str | None]:

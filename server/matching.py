@@ -294,13 +294,8 @@ def find_matches(
     *,
     limit: int,
     exclude_ids: set[int] = frozenset(),
-    exclude_url: str | None = None,
 ) -> list[Match]:
     """Verified matches for ``query``, highest containment of the query first."""
-    if exclude_url is not None:
-        same = Article.get_or_none(Article.url == exclude_url)
-        if same is not None:
-            exclude_ids = {*exclude_ids, same.id}
     ids = candidates(query, settings, max(settings.min_candidates, 4 * limit), set(exclude_ids))
     verified: dict[int, Comparison] = {}
     # Candidates come in falling order of shared postings. Once ``limit`` of

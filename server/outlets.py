@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from .db import Article, Outlet, OutletLabel, database, utc_now
 from .errors import ApiError
+from .listing import date_clauses
 from .validation import canonical_url, default_outlet
 
 __all__ = [
@@ -247,16 +248,8 @@ def registry_labels(outlet_ids: list[int]) -> dict[int, list[str]]:
 
 
 def _date_clauses(since: str | None, until: str | None) -> tuple[str, list]:
-    from .search import until_bound
-
-    clauses, values = "", []
-    if since:
-        clauses += " AND published_at >= ?"
-        values.append(since)
-    if until:
-        clauses += " AND published_at <= ?"
-        values.append(until_bound(until))
-    return clauses, values
+    clauses, values = date_clauses("published_at", since, until)
+    return "".join(f" AND {clause}" for clause in clauses), values
 
 
 def outlet_summaries(outlets: list[Outlet], since: str | None = None, until: str | None = None) -> list[dict]:

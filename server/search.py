@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .db import database
 from .errors import ApiError
-from .listing import ListQuery
+from .listing import ListQuery, date_clauses
 
 __all__ = [
     "FTS_TABLE",
@@ -36,7 +36,6 @@ __all__ = [
     "split_snippet",
     "SNIPPET_START",
     "SNIPPET_END",
-    "until_bound",
 ]
 
 FTS_TABLE = "article_fts"
@@ -122,13 +121,6 @@ def check_search_query(text: str | None) -> str:
     return text
 
 
-def until_bound(until: str | None) -> str | None:
-    """The largest stored ``published_at`` an inclusive ``until`` admits (a date means the whole day)."""
-    if until is None:
-        return None
-    return until + "T23:59:59Z" if len(until) == 10 else until
-
-
 def split_snippet(marked: str) -> tuple[str, list[list[int]]]:
     """A snippet with markers -> (plain text, [[start, end], ...] of the highlighted ranges, in code points)."""
     plain: list[str] = []
@@ -160,7 +152,7 @@ def _filters(outlet: str | None, query: ListQuery) -> _Filters:
         row = database.execute_sql("SELECT id FROM outlet WHERE name = ?", (outlet.strip().lower(),)).fetchone()
         # An unknown outlet has no articles: an empty page, not an error.
         outlet_id = row[0] if row else -1
-    return _Filters(outlet_id, query.since, until_bound(query.until))
+    return _Filters(outlet_id, query.since, query.until)
 
 
 def _where(filters: _Filters, alias: str = "a") -> tuple[list[str], list]:
@@ -168,13 +160,8 @@ def _where(filters: _Filters, alias: str = "a") -> tuple[list[str], list]:
     if filters.outlet_id is not None:
         clauses.append(f"{alias}.outlet_id = ?")
         values.append(filters.outlet_id)
-    if filters.since:
-        clauses.append(f"{alias}.published_at >= ?")
-        values.append(filters.since)
-    if filters.until:
-        clauses.append(f"{alias}.published_at <= ?")
-        values.append(filters.until)
-    return clauses, values
+    dated, dates = date_clauses(f"{alias}.published_at", filters.since, filters.until)
+    return clauses + dated, values + dates
 
 
 def _article_row(row) -> dict:

@@ -18,6 +18,7 @@ from fingerprints.origin import Dated, find_origin, timeline_key
 
 from .db import Article, Outlet, database
 from .errors import ApiError
+from .listing import date_clauses, until_bound
 from .store import load_fingerprint
 
 __all__ = [
@@ -271,14 +272,7 @@ def story_detail(story_id: int, settings) -> dict:
 
 
 def _date_filter(column: str, since: str | None, until: str | None) -> tuple[str, list]:
-    clauses, values = [], []
-    if since:
-        clauses.append(f"{column} >= ?")
-        values.append(since)
-    if until:
-        # An inclusive end: a date-only bound takes in the whole day.
-        clauses.append(f"substr({column}, 1, ?) <= ?")
-        values += [len(until), until]
+    clauses, values = date_clauses(column, since, until)
     return " AND ".join(clauses), values
 
 
@@ -357,7 +351,7 @@ def _directed_links(since: str | None, until: str | None):
             source, source_order, copy, copy_date = a_outlet, timeline_key(first), (b_id, b_outlet), b_pub or b_seen
         if since and copy_date < since:
             continue
-        if until and copy_date[: len(until)] > until:
+        if until and copy_date > until_bound(until):
             continue
         yield source, copy[1], copy[0], words, source_order
 

@@ -10,6 +10,7 @@ current text; versions hold the earlier ones, newest first.
 from __future__ import annotations
 
 from .db import ArticleVersion, utc_now
+from .listing import until_bound
 
 __all__ = ["keep_previous_version", "version_summary", "list_versions"]
 
@@ -45,8 +46,6 @@ def list_versions(article_id: int, *, limit: int, before_id: int | None, since: 
     if since is not None:
         query = query.where(ArticleVersion.replaced_at >= since)
     if until is not None:
-        if len(until) == 10:  # a date: the whole day
-            until += "T23:59:59Z"
-        query = query.where(ArticleVersion.replaced_at <= until)
+        query = query.where(ArticleVersion.replaced_at <= until_bound(until))
     rows = list(query.order_by(ArticleVersion.id.desc()).limit(limit + 1))
     return [version_summary(row) for row in rows[:limit]], len(rows) > limit
