@@ -8,21 +8,20 @@ playwright. Screenshots go to artifacts/research/.
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from server import create_app
 from server.cli import load_demo_if_empty
 from server.db import database
 from server.registry_csv import load_demo_registry
+from tests.conftest import serving
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "research"
-HOSTILE_TITLE = '<img src=x onerror="document.title=\'pwned\'">Lighthouse <b>bold</b> claim'
+HOSTILE_TITLE = "<img src=x onerror=\"document.title='pwned'\">Lighthouse <b>bold</b> claim"
 HOSTILE_TEXT = "The lighthouse <script>document.title='pwned'</script> keeper said the harbour lamp was relit."
 
 pytestmark = pytest.mark.browser
@@ -40,13 +39,8 @@ def server_url(tmp_path_factory):
         json={"url": "https://www.harbourtimes.example/x", "title": HOSTILE_TITLE, "text": HOSTILE_TEXT},
     )
     assert posted.status_code == 201
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +55,11 @@ def page(browser):
     outside: list[str] = []
     context.route(
         "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith("http://127.0.0.1")
-        else (outside.append(route.request.url), route.abort()),
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("http://127.0.0.1")
+            else (outside.append(route.request.url), route.abort())
+        ),
     )
     page = context.new_page()
     errors: list[str] = []

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from server import create_app
 from server.demo import DEMO_CORPUS
+from tests.conftest import serving
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -32,13 +31,8 @@ def live_server(tmp_path_factory):
     articles = [json.loads(line) for line in DEMO_CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
     client = app.test_client()
     stored = client.post("/api/v1/articles", json={"articles": articles}).get_json()["articles"]
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", {item["url"]: item["id"] for item in stored}, client
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(app) as url:
+        yield url, {item["url"]: item["id"] for item in stored}, client
 
 
 @pytest.fixture(scope="module")
