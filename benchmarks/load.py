@@ -136,6 +136,18 @@ def start_server(db: Path, workers: int, port: int, log: Path) -> subprocess.Pop
         )
 
 
+def stop_server(server: subprocess.Popen) -> None:
+    """SIGTERM to the server's whole process group (gunicorn and its workers), then wait for it."""
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=60)
+
+
+def pooled(collected: list[dict]) -> tuple[np.ndarray, list]:
+    """The client processes' results together: latencies in ms, and the errors."""
+    latencies = np.asarray([value for part in collected for value in part["latencies"]]) * 1000
+    return latencies, [error for part in collected for error in part["errors"]]
+
+
 def run_load(db: Path, workers: int, args, queries: list[str], log: Path) -> dict:
     port = _free_port()
     server = start_server(db, workers, port, log)
@@ -166,10 +178,8 @@ def run_load(db: Path, workers: int, args, queries: list[str], log: Path) -> dic
             process.join()
         elapsed = min(time.monotonic(), end) - start
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
-    latencies = np.asarray([value for part in collected for value in part["latencies"]]) * 1000
-    errors = [error for part in collected for error in part["errors"]]
+        stop_server(server)
+    latencies, errors = pooled(collected)
     requests = len(latencies)
     return {
         "workers": workers,

@@ -42,11 +42,9 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import random
 import resource
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -62,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 from corpus import Article, article_json, data_available, load_corpus, paragraphs, word_count  # noqa: E402
-from load import HOST, WIRETRACE, client, start_server  # noqa: E402
+from load import HOST, WIRETRACE, client, pooled, start_server, stop_server  # noqa: E402
 from provenance import load_average, provenance  # noqa: E402
 from reference import ExactReference, shares_enough  # noqa: E402
 from simulate import _Simulator  # noqa: E402
@@ -332,10 +330,8 @@ def serve_and_load(db: Path, workers: int, queries: list[str], seconds: float, c
         sampler.join()
     finally:
         stop.set()
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
-    latencies = np.asarray([value for part in collected for value in part["latencies"]]) * 1000
-    errors = [error for part in collected for error in part["errors"]]
+        stop_server(server)
+    latencies, errors = pooled(collected)
     requests = len(latencies)
     return {
         "workers": workers,
