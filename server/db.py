@@ -323,3 +323,7 @@ def init_app(app) -> None:
 from .story_models import STORY_MODELS  # noqa: E402
 
 MODELS.extend(STORY_MODELS)
+from .story_models import LinkState as _LinkState  # noqa: E402
+from .story_models import Story as _Story  # noqa: E402
+
+ADDED_COLUMNS.extend([(_Story, "origin_id"), (_Story, "origin_uncertain"), (_LinkState, "published_at")])

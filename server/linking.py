@@ -33,6 +33,7 @@ from fingerprints.attribution import credited_names
 from .db import Article, database, utc_now
 from .matching import MatchSettings, find_matches
 from .store import load_fingerprint
+from .stories import record_origins
 
 __all__ = ["LINK_LIMIT", "link_articles", "pending_articles", "LinkSummary"]
 
@@ -48,11 +49,19 @@ class LinkSummary:
     skipped: int = 0  # not fingerprinted with the current parameters, or changed meanwhile
 
 
+# An article's links (and its story's recorded origin) are current when they were made for its
+# present text and date: a corrected date can move the origin. Pending is the opposite.
+_LINKS_CURRENT = "s.content_hash = a.content_hash AND s.published_at IS a.published_at"
+
+
 def pending_articles() -> list[int]:
-    """Articles with no link record for their current text."""
+    """Articles with no link record for their current text and date.
+
+    A corrected date can move its story's origin, which linking records.
+    """
     rows = database.execute_sql(
         "SELECT a.id FROM article a LEFT JOIN link_state s ON s.article_id = a.id "
-        "WHERE s.article_id IS NULL OR s.content_hash != a.content_hash ORDER BY a.id"
+        f"WHERE s.article_id IS NULL OR NOT ({_LINKS_CURRENT}) ORDER BY a.id"
     )
     return [article_id for (article_id,) in rows]
 
@@ -173,6 +182,7 @@ def _restory(connection, affected: set[int]) -> None:
         if story not in owner and len(components[component_of[article]]) > 1:
             owner[story] = component_of[article]
     now = utc_now()
+    standing: list[int] = []
     for index in sorted(range(len(components)), key=lambda i: min(components[i])):
         component = components[index]
         if len(component) == 1:
@@ -199,6 +209,8 @@ def _restory(connection, affected: set[int]) -> None:
             "ON CONFLICT(article_id) DO UPDATE SET story_id = excluded.story_id, joined_at = excluded.joined_at",
             changed,
         )
+        standing.append(survivor)
+    record_origins(standing)
 
 
 def _write(found: list[_Found]) -> int:
@@ -207,7 +219,9 @@ def _write(found: list[_Found]) -> int:
         connection = database.connection()
         affected: set[int] = set()
         for item in found:
-            current = connection.execute("SELECT content_hash FROM article WHERE id = ?", (item.article_id,)).fetchone()
+            current = connection.execute(
+                "SELECT content_hash, published_at FROM article WHERE id = ?", (item.article_id,)
+            ).fetchone()
             if current is None or current[0] != item.content_hash:
                 continue  # changed since it was matched: still pending, linked next time
             affected |= _neighbours(connection, item.article_id) | {item.article_id}
@@ -222,10 +236,16 @@ def _write(found: list[_Found]) -> int:
             links += len(item.links)
             affected |= {row[0] for row in item.links} | {row[1] for row in item.links}
             connection.execute(
-                "INSERT INTO link_state (article_id, content_hash, linked_at, credited) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(article_id) DO UPDATE SET content_hash = excluded.content_hash, "
-                "linked_at = excluded.linked_at, credited = excluded.credited",
-                (item.article_id, item.content_hash, utc_now(), json.dumps(item.credited, ensure_ascii=False)),
+                "INSERT INTO link_state (article_id, content_hash, linked_at, credited, published_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(article_id) DO UPDATE SET content_hash = excluded.content_hash, "
+                "linked_at = excluded.linked_at, credited = excluded.credited, published_at = excluded.published_at",
+                (
+                    item.article_id,
+                    item.content_hash,
+                    utc_now(),
+                    json.dumps(item.credited, ensure_ascii=False),
+                    current[1],
+                ),
             )
         _restory(connection, affected)
     return links
@@ -242,7 +262,7 @@ def link_articles(
 ) -> LinkSummary:
     """Link each article to the stored articles it matches, and update the stories around them.
 
-    ``only_pending``: skip the articles whose links are current for their text.
+    ``only_pending``: skip the articles whose links are current for their text and date.
     """
     summary = LinkSummary()
     ids = list(dict.fromkeys(article_ids))
@@ -252,7 +272,7 @@ def link_articles(
             chunk = ids[start : start + 900]
             rows = database.execute_sql(
                 "SELECT s.article_id FROM link_state s JOIN article a ON a.id = s.article_id "
-                f"WHERE s.content_hash = a.content_hash AND s.article_id IN ({','.join('?' * len(chunk))})",
+                f"WHERE {_LINKS_CURRENT} AND s.article_id IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
             current.update(article_id for (article_id,) in rows)

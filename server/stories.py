@@ -144,11 +144,37 @@ def _origin_summary(member: Member) -> dict:
     return {"id": member.id, "url": member.url, "outlet": member.outlet, "published_at": member.published_at}
 
 
+def record_origins(story_ids: list[int]) -> None:
+    """Find and store each story's likely origin; linking calls this whenever it changes a story."""
+    for story_id, group in story_members(story_ids).items():
+        finding = _origin_of(group)
+        database.execute_sql(
+            "UPDATE story SET origin_id = ?, origin_uncertain = ? WHERE id = ?",
+            (finding.id, int(finding.uncertain), story_id),
+        )
+
+
+def _stored_origins(story_ids: list[int]) -> dict[int, tuple[int, dict, bool]]:
+    """story id -> (size, origin summary, uncertain), as linking recorded them."""
+    found = {}
+    rows = database.execute_sql(
+        "SELECT s.id, (SELECT COUNT(*) FROM article_story m WHERE m.story_id = s.id), s.origin_id, a.url, o.name, "
+        "a.published_at, s.origin_uncertain FROM story s JOIN article a ON a.id = s.origin_id "
+        f"JOIN outlet o ON o.id = a.outlet_id WHERE s.id IN ({_marks(story_ids)})",
+        story_ids,
+    )
+    for story_id, size, origin_id, url, outlet, published_at, uncertain in rows:
+        origin = {"id": origin_id, "url": url, "outlet": outlet, "published_at": published_at}
+        found[story_id] = (size, origin, bool(uncertain))
+    return found
+
+
 def match_story_context(matches: list[dict]) -> dict | None:
     """Add ``story_id`` and ``attribution`` to each MATCH (in place); the query's story (its best match's) or None.
 
-    Reads stored findings only: one query for memberships and credits, one
-    for the members of the stories involved.
+    Reads stored findings only: memberships, credits, and each story's size
+    and origin as linking recorded them (a story recorded before origins
+    were stored is weighed here instead).
     """
     ids = [match["article"]["id"] for match in matches]
     if not ids:
@@ -157,9 +183,14 @@ def match_story_context(matches: list[dict]) -> dict | None:
         database.execute_sql(f"SELECT article_id, story_id FROM article_story WHERE article_id IN ({_marks(ids)})", ids)
     )
     credits = _credits(ids)
-    members = story_members(sorted(set(memberships.values())))
-    findings = {story: _origin_of(group) for story, group in members.items()}
-    origins = {story: finding.id for story, finding in findings.items()}
+    involved = sorted(set(memberships.values()))
+    stories = _stored_origins(involved) if involved else {}
+    unrecorded = [story for story in involved if story not in stories]
+    for story, group in story_members(unrecorded).items():
+        finding = _origin_of(group)
+        origin = next(member for member in group if member.id == finding.id)
+        stories[story] = (len(group), _origin_summary(origin), finding.uncertain)
+    origins = {story: origin["id"] for story, (_, origin, _) in stories.items()}
     for match in matches:
         article_id = match["article"]["id"]
         story = memberships.get(article_id)
@@ -174,15 +205,10 @@ def match_story_context(matches: list[dict]) -> dict | None:
     best = next(
         (memberships[match["article"]["id"]] for match in matches if match["article"]["id"] in memberships), None
     )
-    if best is None or best not in members:
+    if best is None or best not in stories:
         return None
-    by_id = {member.id: member for member in members[best]}
-    return {
-        "id": best,
-        "size": len(members[best]),
-        "origin": _origin_summary(by_id[origins[best]]),
-        "origin_uncertain": findings[best].uncertain,
-    }
+    size, origin, uncertain = stories[best]
+    return {"id": best, "size": size, "origin": origin, "origin_uncertain": uncertain}
 
 
 def _copy_detail(origin: Member, copy: Member, prints: dict, settings, story_outlets: list[str]) -> dict:

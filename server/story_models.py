@@ -41,6 +41,8 @@ class LinkState(BaseModel):
     content_hash = CharField()
     linked_at = CharField(default=utc_now)
     credited = TextField(default="[]")  # JSON list: whom the text credits (fingerprints.attribution)
+    # The article's date when it was linked: a corrected date can move its story's origin.
+    published_at = CharField(null=True)
 
     class Meta:
         table_name = "link_state"
@@ -53,6 +55,10 @@ class Story(BaseModel):
     merged_into = IntegerField(null=True)
     # Set on a story made when an older story split: the older story's id.
     split_from = IntegerField(null=True)
+    # The likely origin, found whenever linking changes the story (server.stories.record_origins),
+    # so that answering a match does not weigh hundreds of members again.
+    origin_id = IntegerField(null=True)
+    origin_uncertain = IntegerField(null=True)  # 0 or 1
 
 
 class ArticleStory(BaseModel):

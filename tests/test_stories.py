@@ -334,3 +334,18 @@ def test_each_copy_has_one_source_its_likeliest(client):
         ("origin.example", "trimmer.example"): 1,
         ("trimmer.example", "late.example"): 1,
     }
+
+
+def test_a_corrected_date_moves_the_story_origin_in_match_answers(client):
+    """Match answers read the origin linking recorded; a corrected date must still move it."""
+    base = article_text("corrected-date", words=400)
+    first = {"url": "https://early.example/a", "text": base, "published_at": "2026-06-01T08:00:00Z"}
+    second = {"url": "https://late.example/a", "text": base, "published_at": "2026-06-01T12:00:00Z"}
+    _post(client, [first, second])
+    query = {"text": base}
+    assert client.post("/api/v1/match", json=query).get_json()["story"]["origin"]["url"] == first["url"]
+    # The first date was wrong: the same text, now dated a day later.
+    [result] = _post(client, [{**first, "published_at": "2026-06-02T08:00:00Z"}])
+    assert result["status"] == "unchanged"
+    story = client.post("/api/v1/match", json=query).get_json()["story"]
+    assert story["origin"]["url"] == second["url"] and story["size"] == 2
