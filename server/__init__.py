@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     from fingerprints import DEFAULT_PARAMS, VerifyOptions
 
     from . import access, api, api_outlets, db, demo, errors, openapi, pages_research, pages_stories, story_api
+    from .index_tiers import DEFAULT_RECENT_LIMIT
     from .matching import MatchSettings
 
     app = Flask(__name__)
@@ -38,6 +39,9 @@ def create_app(config: dict | None = None) -> Flask:
         PROXY_COUNT=int(os.environ.get("WIRETRACE_PROXY_COUNT", 0)),
         CORS_ORIGINS=os.environ.get("WIRETRACE_CORS_ORIGINS", ""),
         EXTENSION_ORIGINS=os.environ.get("WIRETRACE_EXTENSION_ORIGINS", DEFAULT_EXTENSION_ORIGINS),
+        # Index rows the recent tier may hold before it is merged into the
+        # main one (server/index_tiers.py).
+        INDEX_RECENT_LIMIT=int(os.environ.get("WIRETRACE_INDEX_RECENT_LIMIT", DEFAULT_RECENT_LIMIT)),
         JSON_SORT_KEYS=False,
     )
     if config:

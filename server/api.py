@@ -6,14 +6,15 @@ not know.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, after_this_request, current_app, request
 
 from fingerprints import TextTooShort, fingerprint
 
 from . import __version__
 from .access import key_summary, list_keys, require
-from .db import Article
+from .db import Article, database
 from .errors import ApiError
+from .index_tiers import merge_due, merge_next_slice
 from .linking import link_articles
 from .matching import find_matches
 from .store import article_detail, fingerprint_all, ingest, load_fingerprint, params_id, stats
@@ -64,8 +65,30 @@ def post_articles():
     results = ingest(articles, settings.params, prints)
     # Link before answering, so stories are current once the request returns.
     link_articles([r.id for r in results], settings, _params_row(), only_pending=True)
+    _merge_a_slice_later_if_due()
     status = 201 if any(result.status == "created" for result in results) else 200
     return {"ok": True, "articles": [result.to_json() for result in results]}, status
+
+
+def _merge_a_slice_later_if_due() -> None:
+    """Once the recent index tier is full, move one slice of it after the response is sent.
+
+    One slice per request bounds the work any one request triggers, and
+    doing it after the response keeps it out of the client's wait; the
+    articles were committed before the response either way.
+    """
+    if not merge_due(database.connection(), current_app.config["INDEX_RECENT_LIMIT"]):
+        return
+    sqlite = current_app.extensions["wiretrace_database"]
+
+    @after_this_request
+    def _schedule(response):
+        def merge() -> None:
+            with sqlite.connection_context():
+                merge_next_slice(sqlite)
+
+        response.call_on_close(merge)
+        return response
 
 
 @api.post("/match")

@@ -225,10 +225,13 @@ def ingest_lines(app, stream, *, batch_size: int = 500, show_progress: bool = Tr
     from tqdm import tqdm
 
     from .db import database
+    from .index_tiers import merge_if_due
+    from .search import search_index_paused
     from .store import ingest
 
     settings = app.extensions["wiretrace"]
     max_text_bytes = app.config["MAX_TEXT_BYTES"]
+    recent_limit = app.config["INDEX_RECENT_LIMIT"]
     summary = IngestSummary()
     batch: list = []
 
@@ -239,6 +242,7 @@ def ingest_lines(app, stream, *, batch_size: int = 500, show_progress: bool = Tr
         for result in results:
             setattr(summary, result.status, getattr(summary, result.status) + 1)
         batch.clear()
+        merge_if_due(database, recent_limit)
 
     jobs = ((chunk, max_text_bytes, settings.params) for chunk in _numbered_chunks(stream, 64))
     pool = None
@@ -253,7 +257,7 @@ def ingest_lines(app, stream, *, batch_size: int = 500, show_progress: bool = Tr
     # One connection for the whole run: opening one per batch repeats the
     # pragmas, and closing the last one checkpoints the WAL every time.
     try:
-        with progress, database.connection_context():
+        with progress, database.connection_context(), search_index_paused(database):
             _bulk_pragmas(database)
             for parsed_chunk in parsed_chunks:
                 progress.update(len(parsed_chunk))

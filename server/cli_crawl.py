@@ -163,6 +163,8 @@ def crawl_command(
         )
 
     from .cli_stories import link_pending
+    from .db import database
+    from .index_tiers import merge_if_due
 
     crawler = Crawler(app, options, on_progress=show)
     failures = 0
@@ -172,6 +174,7 @@ def crawl_command(
                 counts = crawler.run_pass(sources)
                 failures = counts.errors + counts.source_errors
                 progress.write(f"pass done: {counts.summary()}", file=sys.stdout)
+                merge_if_due(database, app.config["INDEX_RECENT_LIMIT"])
                 # New pages join their stories now, as an API ingest's would, not at some later run.
                 linked = link_pending(app, show_progress=False)
                 progress.write(f"linked {linked.linked} articles: {linked.links} links", file=sys.stdout)

@@ -18,7 +18,9 @@ def _open_existing(db_path: str):
     try:
         probe = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
-            tables = {name for (name,) in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            tables = {
+                name for (name,) in probe.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+            }
         finally:
             probe.close()
     except sqlite3.DatabaseError as error:

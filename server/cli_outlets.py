@@ -118,23 +118,40 @@ def show_command(name: str, db_path: str, as_json: bool) -> None:
 @main.command("search-index")
 @db_option
 @click.option("--rebuild", is_flag=True, help="Build the full-text index from every stored article (and keep it live).")
-@click.option("--drop", is_flag=True, help="Remove the index: ingest gets faster, search answers 503 until --rebuild.")
-def search_index_command(db_path: str, rebuild: bool, drop: bool) -> None:
-    """Show, rebuild or drop the full-text search index (GET /api/v1/articles?q=)."""
+@click.option(
+    "--catch-up", "catch_up", is_flag=True, help="Index the articles a bulk load left waiting, and keep it live."
+)
+@click.option("--drop", is_flag=True, help="Remove the index: search answers 503 until --rebuild.")
+def search_index_command(db_path: str, rebuild: bool, catch_up: bool, drop: bool) -> None:
+    """Show, rebuild, catch up or drop the full-text search index (GET /api/v1/articles?q=)."""
     from .db import database
-    from .search import drop_search_index, rebuild_search_index, search_index_exists
+    from .search import (
+        catch_up_search_index,
+        drop_search_index,
+        rebuild_search_index,
+        search_index_exists,
+        waiting_articles,
+    )
 
-    if rebuild and drop:
-        raise click.ClickException("choose one of --rebuild and --drop")
+    if rebuild + catch_up + drop > 1:
+        raise click.ClickException("choose one of --rebuild, --catch-up and --drop")
     app = _app(db_path)
     with app.app_context(), database.connection_context():
         if rebuild:
             count = rebuild_search_index()
             click.echo(f"search index rebuilt over {count} articles")
+        elif catch_up:
+            if not search_index_exists(database.connection()):
+                raise click.ClickException("there is no search index: run 'wiretrace search-index --rebuild'")
+            count = catch_up_search_index(database)
+            click.echo(f"search index caught up: {count} articles indexed")
         elif drop:
             with database.atomic("IMMEDIATE"):
                 drop_search_index(database.connection())
             click.echo("search index dropped; 'wiretrace search-index --rebuild' builds it again")
+        elif not search_index_exists(database.connection()):
+            click.echo("search index: missing (run --rebuild)")
         else:
-            state = "live" if search_index_exists(database.connection()) else "missing (run --rebuild)"
+            waiting = waiting_articles(database.connection())
+            state = f"{waiting} articles waiting (run --catch-up)" if waiting else "live"
             click.echo(f"search index: {state}")

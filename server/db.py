@@ -222,22 +222,6 @@ MODELS = [
     OutletLabel,
 ]
 
-# The two index tables are plain SQL: clustered on the hash (WITHOUT ROWID)
-# so a lookup reads one contiguous range, and peewee has no say in that.
-INDEX_TABLES = [
-    """CREATE TABLE IF NOT EXISTS posting (
-        hash INTEGER NOT NULL,
-        outlet_id INTEGER NOT NULL,
-        article_id INTEGER NOT NULL,
-        PRIMARY KEY (hash, outlet_id, article_id)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE IF NOT EXISTS band (
-        key INTEGER NOT NULL,
-        article_id INTEGER NOT NULL,
-        PRIMARY KEY (key, article_id)
-    ) WITHOUT ROWID""",
-]
-
 
 # Columns added to a table after its first release: (model, field name).
 # A database made by an earlier version gains them when it is opened; each
@@ -279,18 +263,24 @@ def open_database(path: str) -> SqliteDatabase:
     """
     sqlite = SqliteDatabase(path, pragmas=PRAGMAS, timeout=30)
     database.initialize(sqlite)
-    from .search import create_search_index
+    from .index_tiers import TIER_SCHEMA, migrate_single_tier
+    from .search import create_search_index, upgrade_search_index
 
     with sqlite.connection_context(), sqlite.atomic("IMMEDIATE"):
         # A new database gets the full-text index from the start; an older
         # one gets it from `wiretrace search-index --rebuild` (server/search.py).
         fresh = not sqlite.table_exists("article")
         sqlite.create_tables(MODELS, safe=True)
-        for statement in INDEX_TABLES:
+        # The index tables are plain SQL (server/index_tiers.py): clustered on
+        # the hash, in two tiers behind the views ``posting`` and ``band``.
+        migrate_single_tier(sqlite.connection())
+        for statement in TIER_SCHEMA:
             sqlite.execute_sql(statement)
         _add_missing_columns(sqlite)
         if fresh:
             create_search_index(sqlite.connection())
+        else:
+            upgrade_search_index(sqlite.connection())
     return sqlite
 
 

@@ -222,6 +222,8 @@ def ingest_records(app, records, *, batch_size: int = 500, show_progress: bool =
     from .cli import IngestSummary
     from .db import database
     from .errors import ApiError
+    from .index_tiers import merge_if_due
+    from .search import search_index_paused
     from .store import ingest
     from .validation import parse_article
 
@@ -235,9 +237,10 @@ def ingest_records(app, records, *, batch_size: int = 500, show_progress: bool =
             for result in ingest([a for a, _ in batch], params, [p for _, p in batch]):
                 setattr(summary, result.status, getattr(summary, result.status) + 1)
             batch.clear()
+            merge_if_due(database, app.config["INDEX_RECENT_LIMIT"])
 
     progress = tqdm(unit=" records", disable=not show_progress, file=sys.stderr, mininterval=0.5)
-    with progress, database.connection_context():
+    with progress, database.connection_context(), search_index_paused(database):
         for where, record in records:
             progress.update(1)
             if record is None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from fingerprints import Fingerprint, FingerprintParams, TextTooShort, fingerprint
 
+from .index_tiers import delete_article_rows
 from .store import IndexRows, _store_fingerprint, content_hash, params_id
 
 __all__ = ["Problem", "CheckReport", "check", "repair", "backup"]
@@ -220,9 +221,24 @@ def _index_differences(connection, report: CheckReport) -> None:
             "WHERE b.key = e.key AND b.article_id = e.article_id) GROUP BY e.article_id",
         ),
     ]
+    # A row in both tiers would be counted twice by every lookup: one of
+    # the two is extra. (A merge moves rows in one transaction, so this is
+    # never expected.)
+    queries += [
+        (
+            0,
+            "SELECT r.article_id, COUNT(*) FROM posting_recent r JOIN posting_main m "
+            "USING (hash, outlet_id, article_id) GROUP BY r.article_id",
+        ),
+        (
+            2,
+            "SELECT r.article_id, COUNT(*) FROM band_recent r JOIN band_main m USING (key, article_id) "
+            "GROUP BY r.article_id",
+        ),
+    ]
     for slot, sql in queries:
         for article_id, count in connection.execute(sql):
-            differences[article_id][slot] = count
+            differences[article_id][slot] += count
     report.postings = connection.execute("SELECT COUNT(*) FROM main.posting").fetchone()[0]
     report.bands = connection.execute("SELECT COUNT(*) FROM main.band").fetchone()[0]
     existing = _existing_ids(connection, list(differences))
@@ -319,8 +335,7 @@ def _repair_batch(connection, faults: dict[int, set[str]], current: FingerprintP
     connection.execute("CREATE TEMP TABLE repairing (id INTEGER PRIMARY KEY)")
     connection.executemany("INSERT INTO temp.repairing VALUES (?)", [(article_id,) for article_id in ids])
     # The index has no article_id index (it is clustered on the hash): one scan per batch.
-    connection.execute("DELETE FROM posting WHERE article_id IN (SELECT id FROM temp.repairing)")
-    connection.execute("DELETE FROM band WHERE article_id IN (SELECT id FROM temp.repairing)")
+    delete_article_rows(connection, "SELECT id FROM temp.repairing")
     connection.execute(
         f"DELETE FROM fingerprint WHERE article_id IN ({marks}) AND article_id NOT IN (SELECT id FROM article)", ids
     )

@@ -255,6 +255,12 @@ class StatsResponse(_Response):
     database_bytes: int
     published_from: str | None
     published_to: str | None
+    search_waiting: int = Field(
+        description="Stored articles the full-text search does not see yet: a bulk load indexes them when it ends."
+    )
+    index_recent_rows: int = Field(
+        description="Index rows in the recent tier, moved into the main tier in bulk once there are enough."
+    )
 
 
 class KeySummary(_Response):

@@ -16,7 +16,9 @@ from fingerprints import Fingerprint, FingerprintParams, TextTooShort, fingerpri
 
 from .db import Article, ArticleFingerprint, Outlet, ParamsRecord, database, utc_now
 from .errors import ApiError
+from .index_tiers import note_added, recent_rows
 from .outlets import OutletResolver
+from .search import waiting_articles
 from .validation import ArticleInput
 from .versions import keep_previous_version
 
@@ -69,9 +71,9 @@ def stored_blobs(row: ArticleFingerprint) -> dict[str, bytes]:
 class IndexRows:
     """Index rows for a batch, written together in key order when the batch ends.
 
-    The index tables are clustered on the hash, which is random: inserting a
-    batch's rows sorted touches each B-tree page once instead of once per
-    article.
+    They go to the recent tier (server/index_tiers.py). Its tables are
+    clustered on the hash, which is random: inserting a batch's rows sorted
+    touches each B-tree page once instead of once per article.
     """
 
     def __init__(self) -> None:
@@ -86,9 +88,10 @@ class IndexRows:
         self.postings.sort()
         self.bands.sort()
         connection.executemany(
-            "INSERT OR IGNORE INTO posting (hash, outlet_id, article_id) VALUES (?, ?, ?)", self.postings
+            "INSERT OR IGNORE INTO posting_recent (hash, outlet_id, article_id) VALUES (?, ?, ?)", self.postings
         )
-        connection.executemany("INSERT OR IGNORE INTO band (key, article_id) VALUES (?, ?)", self.bands)
+        connection.executemany("INSERT OR IGNORE INTO band_recent (key, article_id) VALUES (?, ?)", self.bands)
+        note_added(connection, len(self.postings) + len(self.bands))
         self.postings.clear()
         self.bands.clear()
 
@@ -104,13 +107,14 @@ def _remove_from_index(connection, article: Article) -> None:
     if row is None:
         return
     old = Fingerprint.from_blobs(FingerprintParams.from_json(row.params.params_json), stored_blobs(row))
-    connection.executemany(
-        "DELETE FROM posting WHERE hash = ? AND outlet_id = ? AND article_id = ?",
-        [(int(value), article.outlet_id, article.id) for value in old.winnowed],
-    )
-    connection.executemany(
-        "DELETE FROM band WHERE key = ? AND article_id = ?", [(key, article.id) for key in old.band_keys]
-    )
+    # The rows are in either tier, depending on whether a merge has moved them.
+    postings = [(int(value), article.outlet_id, article.id) for value in old.winnowed]
+    bands = [(key, article.id) for key in old.band_keys]
+    for tier in ("main", "recent"):
+        connection.executemany(
+            f"DELETE FROM posting_{tier} WHERE hash = ? AND outlet_id = ? AND article_id = ?", postings
+        )
+        connection.executemany(f"DELETE FROM band_{tier} WHERE key = ? AND article_id = ?", bands)
     row.delete_instance()
 
 
@@ -278,6 +282,7 @@ def stats(params: FingerprintParams) -> dict:
     page_count = database.execute_sql("PRAGMA page_count").fetchone()[0]
     page_size = database.execute_sql("PRAGMA page_size").fetchone()[0]
     first, last = database.execute_sql("SELECT MIN(published_at), MAX(published_at) FROM article").fetchone()
+    connection = database.connection()
     return {
         "articles": Article.select().count(),
         "outlets": Outlet.select().count(),
@@ -285,6 +290,8 @@ def stats(params: FingerprintParams) -> dict:
         "database_bytes": page_count * page_size,
         "published_from": first,
         "published_to": last,
+        "search_waiting": waiting_articles(connection),
+        "index_recent_rows": recent_rows(connection),
     }
 
 

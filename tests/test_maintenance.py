@@ -73,15 +73,16 @@ def _flip(column, everywhere=False):
 
 
 DAMAGE = {
-    "missing postings": (["DELETE FROM posting WHERE article_id = 3 AND hash % 2 = 0"], "index"),
-    "extra posting": (["INSERT INTO posting VALUES (12345, 1, 4)"], "index"),
+    "missing postings": (["DELETE FROM posting_recent WHERE article_id = 3 AND hash % 2 = 0"], "index"),
+    "extra posting": (["INSERT INTO posting_main VALUES (12345, 1, 4)"], "index"),
+    "posting in both tiers": (["INSERT INTO posting_main SELECT * FROM posting_recent WHERE article_id = 4"], "index"),
     "posting under the wrong outlet": (
-        ["UPDATE posting SET outlet_id = outlet_id + 1 WHERE article_id = 5"],
+        ["UPDATE posting_recent SET outlet_id = outlet_id + 1 WHERE article_id = 5"],
         "index",
     ),
-    "missing band key": (["DELETE FROM band WHERE article_id = 6 AND key % 3 = 0"], "index"),
+    "missing band key": (["DELETE FROM band_recent WHERE article_id = 6 AND key % 3 = 0"], "index"),
     "rows for a missing article": (
-        ["INSERT INTO posting VALUES (777, 1, 999)", "INSERT INTO band VALUES (888, 999)"],
+        ["INSERT INTO posting_recent VALUES (777, 1, 999)", "INSERT INTO band_main VALUES (888, 999)"],
         "orphan_index",
     ),
     "missing fingerprint": (["DELETE FROM fingerprint WHERE article_id = 7"], "fingerprint_missing"),
@@ -140,7 +141,7 @@ def test_a_changed_text_is_taken_as_the_truth(corpus):
 
 def test_page_damage_is_reported_and_not_repaired(corpus):
     with sqlite3.connect(corpus) as connection:
-        (root,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = 'posting'").fetchone()
+        (root,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = 'posting_recent'").fetchone()
         (page_size,) = connection.execute("PRAGMA page_size").fetchone()
     with open(corpus, "r+b") as handle:
         handle.seek((root - 1) * page_size)

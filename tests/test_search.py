@@ -155,3 +155,94 @@ def test_dropped_index_is_503_until_rebuilt_and_an_older_database_is_rebuilt(tmp
     with sqlite3.connect(db_path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         connection.execute("INSERT INTO article_fts (article_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def fts_is_consistent(db_path, against_articles: bool = True) -> None:
+    """FTS5's own check of the index (raises when it fails).
+
+    With ``against_articles`` it also compares the index with the article
+    table, which only holds once no article waits.
+    """
+    with sqlite3.connect(db_path) as connection:
+        connection.execute(
+            "INSERT INTO article_fts (article_fts, rank) VALUES ('integrity-check', ?)", (int(against_articles),)
+        )
+
+
+def pause(db_path) -> None:
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("UPDATE search_state SET paused = 1")
+
+
+def test_a_paused_index_skips_new_articles_until_it_catches_up(db_path, seeded):
+    pause(db_path)  # as a bulk load running beside the server does
+    seeded.post("/api/v1/articles", json={"url": "https://e.example/5", "text": "A lighthouse in the fog."})
+    # Waiting articles changed or removed meanwhile have nothing to tell the index.
+    seeded.post("/api/v1/articles", json={"url": "https://e.example/6", "text": "First draft about a windmill."})
+    seeded.post("/api/v1/articles", json={"url": "https://e.example/6", "text": "Final text about a lighthouse."})
+    # An indexed article updated while the index is paused is still followed.
+    seeded.post("/api/v1/articles", json={"url": "https://a.example/1", "text": "The keeper now grows tomatoes."})
+    assert [hit["id"] for hit in search(seeded, "q=lighthouse")] == [2, 3]
+    assert search(seeded, "q=tomatoes")[0]["id"] == 1
+    assert seeded.get("/api/v1/stats").get_json()["search_waiting"] == 2
+    fts_is_consistent(db_path, against_articles=False)
+    result = CliRunner().invoke(main, ["search-index", "--db", db_path])
+    assert "2 articles waiting" in result.output
+
+    result = CliRunner().invoke(main, ["search-index", "--catch-up", "--db", db_path])
+    assert result.exit_code == 0 and "2 articles indexed" in result.output
+    assert sorted(hit["id"] for hit in search(seeded, "q=lighthouse")) == [2, 3, 5, 6]
+    assert search(seeded, "q=windmill") == []
+    assert seeded.get("/api/v1/stats").get_json()["search_waiting"] == 0
+    fts_is_consistent(db_path)
+    # Live again: the next article is indexed as it is stored.
+    seeded.post("/api/v1/articles", json={"url": "https://e.example/7", "text": "Lighthouse seven."})
+    assert 7 in [hit["id"] for hit in search(seeded, "q=lighthouse")]
+
+
+def test_wiretrace_ingest_indexes_what_it_loaded_and_what_an_earlier_load_left(tmp_path, db_path, seeded):
+    pause(db_path)  # a load killed before it caught up
+    seeded.post("/api/v1/articles", json={"url": "https://e.example/5", "text": "A lighthouse left waiting."})
+    source = tmp_path / "more.jsonl"
+    source.write_text(json.dumps({"url": "https://f.example/9", "text": "The new lighthouse lamp."}) + "\n")
+    assert CliRunner().invoke(main, ["ingest", str(source), "--db", db_path, "--quiet"]).exit_code == 0
+    assert sorted(hit["id"] for hit in search(seeded, "q=lighthouse")) == [1, 2, 3, 5, 6]
+    fts_is_consistent(db_path)
+
+
+def test_a_reused_id_is_indexed_even_while_paused(db_path, seeded):
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("PRAGMA foreign_keys = OFF")
+        # SQLite gives the next row the highest id again once that row is gone.
+        connection.execute("DELETE FROM article WHERE id = 4")
+        connection.execute("UPDATE search_state SET paused = 1")
+        outlet = connection.execute("SELECT outlet_id FROM article WHERE id = 3").fetchone()[0]
+        connection.execute(
+            "INSERT INTO article (url, outlet_id, title, text, first_seen_at, updated_at, content_hash, token_count) "
+            "VALUES ('https://g.example/x', ?, 'Reused', 'Another lighthouse story.', '', '', 'h', 3)",
+            (outlet,),
+        )
+        assert connection.execute("SELECT MAX(id) FROM article").fetchone()[0] == 4
+    assert 4 in [hit["id"] for hit in search(seeded, "q=lighthouse")]
+    fts_is_consistent(db_path)
+
+
+def test_an_index_from_before_the_pause_is_upgraded_in_place(db_path, seeded):
+    with sqlite3.connect(db_path) as connection:
+        connection.executescript(
+            """
+            DROP TRIGGER article_fts_insert; DROP TRIGGER article_fts_update; DROP TRIGGER article_fts_delete;
+            DROP TABLE search_state;
+            CREATE TRIGGER article_fts_insert AFTER INSERT ON article BEGIN
+                INSERT INTO article_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+            END;
+            """
+        )
+    client = create_app({"DATABASE": db_path}).test_client()
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("SELECT indexed_through, paused FROM search_state").fetchone() == (4, 0)
+        triggers = [sql for (sql,) in connection.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'")]
+        assert len(triggers) == 3 and all("search_state" in sql for sql in triggers)
+    client.post("/api/v1/articles", json={"url": "https://e.example/5", "text": "Lighthouse five."})
+    assert [hit["id"] for hit in search(client, "q=lighthouse")] == [1, 2, 5, 3]
+    fts_is_consistent(db_path)
