@@ -16,7 +16,7 @@ import numpy as np
 
 from .params import DEFAULT_PARAMS, FingerprintParams
 from .shingles import shingle_hashes, token_hashes, winnow
-from .signature import band_keys, minhash
+from .signature import band_keys, minhash_values
 from .tokens import tokenize
 
 __all__ = ["Fingerprint", "fingerprint", "TextTooShort"]
@@ -83,6 +83,12 @@ class Fingerprint:
         _ = self.winnowed, self.band_keys, self._blobs
         return self
 
+    def __reduce__(self):
+        # A parallel ingest sends every fingerprint from a worker to the
+        # writing process: the storage form and the index keys are all the
+        # writer needs, and about half the bytes of every array pickled.
+        return (_from_storage_form, (self.params, self._blobs, self.winnowed.astype("<u4").tobytes(), self.band_keys))
+
     @classmethod
     def from_blobs(cls, params: FingerprintParams, blobs: dict[str, bytes]) -> Fingerprint:
         shingles = np.frombuffer(blobs["shingles"], dtype="<u4").astype(np.uint32)
@@ -98,6 +104,15 @@ class Fingerprint:
         )
 
 
+def _from_storage_form(params: FingerprintParams, blobs: dict[str, bytes], winnowed: bytes, keys: list[int]):
+    """Unpickling: the fingerprint from its blobs, with what storing needs already computed."""
+    restored = Fingerprint.from_blobs(params, blobs)
+    restored.__dict__.update(
+        _blobs=blobs, winnowed=np.frombuffer(winnowed, dtype="<u4").astype(np.uint32), band_keys=keys
+    )
+    return restored
+
+
 def fingerprint(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> Fingerprint:
     """Fingerprint ``text``; raises :class:`TextTooShort` when it has no words."""
     tokens = tokenize(text)
@@ -110,5 +125,5 @@ def fingerprint(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> Finger
         token_starts=tokens.starts,
         token_ends=tokens.ends,
         quoted=tokens.quoted,
-        signature=minhash(shingles, params).hashvalues,
+        signature=minhash_values(shingles, params),
     )

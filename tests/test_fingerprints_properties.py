@@ -239,3 +239,19 @@ def test_token_hashes_are_stable_across_processes():
     # be. xxh32 of the UTF-8 bytes with the parameter seed is the definition.
     assert int(token_hashes(["wiretrace"], 1)[0]) == xxhash.xxh32_intdigest(b"wiretrace", 1)
     assert int(token_hashes(["wiretrace"], 2)[0]) == xxhash.xxh32_intdigest(b"wiretrace", 2)
+
+
+@given(word_texts)
+@settings(max_examples=100, deadline=None)
+def test_a_pickled_fingerprint_comes_back_whole(text):
+    # How a parallel ingest's workers hand fingerprints to the writer.
+    import pickle
+
+    original = fingerprint(text)
+    restored = pickle.loads(pickle.dumps(original))
+    for name in ("shingles", "token_starts", "token_ends", "quoted", "signature", "winnowed"):
+        assert np.array_equal(getattr(restored, name), getattr(original, name)), name
+    assert restored.params == original.params
+    assert restored.band_keys == original.band_keys
+    assert restored.to_blobs() == original.to_blobs()
+    assert restored.signature.dtype == original.signature.dtype and restored.token_starts.dtype == np.int64
