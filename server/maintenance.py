@@ -186,12 +186,9 @@ def _check_articles(connection, report: CheckReport, current: FingerprintParams,
                 report.problems.append(Problem("fingerprint_mismatch", article_id, "the fingerprint is not the text's"))
                 continue
             expected.add(article_id, outlet_id, print_)
-        expected.postings.sort()
-        expected.bands.sort()
-        connection.executemany("INSERT INTO temp.expected_posting VALUES (?, ?, ?)", expected.postings)
-        connection.executemany("INSERT INTO temp.expected_band VALUES (?, ?)", expected.bands)
-        expected.postings.clear()
-        expected.bands.clear()
+        postings, bands = expected.take_rows()
+        connection.executemany("INSERT INTO temp.expected_posting VALUES (?, ?, ?)", postings)
+        connection.executemany("INSERT INTO temp.expected_band VALUES (?, ?)", bands)
 
 
 def _index_differences(connection, report: CheckReport) -> None:

@@ -342,10 +342,9 @@ class OutletResolver:
 
     def outlet_for(self, url: str, given: str) -> str:
         """``given`` unless it is only the default (the URL's host); then the registry's outlet for the host."""
-        if given != default_outlet(url):
-            return given
+        # The registry first: when it is empty (most corpora) the URL need not be parsed at all.
         registry = self._registry()
-        if not registry:
+        if not registry or given != default_outlet(url):
             return given
         host = (urlsplit(url).hostname or "").rstrip(".")
         parts = host.split(".")
