@@ -45,6 +45,11 @@ class Fingerprint:
         return winnow(self.shingles, self.params.winnow_window)
 
     @cached_property
+    def distinct_shingles(self) -> np.ndarray:
+        """Sorted distinct shingle hashes: the set the scores are over (a query's is scored against many texts)."""
+        return np.unique(self.shingles)
+
+    @cached_property
     def occurrence_rank(self) -> np.ndarray:
         """For each shingle, how many earlier shingles of this text have the same hash."""
         order = np.argsort(self.shingles, kind="stable")

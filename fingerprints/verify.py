@@ -260,8 +260,8 @@ def score(
     shared = distinct(query.shingles, [p.query_shingles(query_width) for p in kept])
     query_boiler = distinct(query.shingles, [p.query_shingles(query_width) for p in boilerplate])
     match_boiler = distinct(match.shingles, [p.match_shingles(match_width) for p in boilerplate])
-    query_set = np.setdiff1d(np.unique(query.shingles), query_boiler, assume_unique=True)
-    match_set = np.setdiff1d(np.unique(match.shingles), match_boiler, assume_unique=True)
+    query_set = _without(query.distinct_shingles, query_boiler)
+    match_set = _without(match.distinct_shingles, match_boiler)
     common = len(shared)
     containment_query = common / len(query_set) if len(query_set) else 0.0
     containment_match = common / len(match_set) if len(match_set) else 0.0
@@ -278,6 +278,10 @@ def score(
         evidence_tokens=evidence,
         verified=verified,
     )
+
+
+def _without(distinct: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    return np.setdiff1d(distinct, removed, assume_unique=True) if len(removed) else distinct
 
 
 def required_evidence(query_tokens: int, match_tokens: int, options: VerifyOptions = DEFAULT_OPTIONS) -> int:

@@ -27,6 +27,7 @@ __all__ = [
     "TIER_SCHEMA",
     "DEFAULT_RECENT_LIMIT",
     "SLICES",
+    "TIERS",
     "migrate_single_tier",
     "note_added",
     "recent_rows",
@@ -43,6 +44,7 @@ __all__ = [
 # ``INDEX_RECENT_LIMIT``.
 DEFAULT_RECENT_LIMIT = 4_000_000
 SLICES = 16
+TIERS = ("main", "recent")
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 

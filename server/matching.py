@@ -16,7 +16,6 @@ keeps an outlet's many versions of one story from looking like boilerplate.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +33,7 @@ from fingerprints import (
 from fingerprints.verify import required_evidence, weigh_evidence
 
 from .db import Article, Outlet, database
+from .index_tiers import TIERS
 from .outlets import registry_labels
 from .store import article_summary
 
@@ -80,18 +80,26 @@ def _chunks(values: list, size: int = _CHUNK):
         yield values[start : start + size]
 
 
-def _posting_hits(hashes: list[int]) -> Counter:
-    hits: Counter = Counter()
+def _posting_hits(hashes: list[int]) -> dict[int, int]:
+    """How many of ``hashes`` each stored article has a posting for."""
+    found: list[np.ndarray] = []
     for chunk in _chunks(hashes):
         marks = ",".join("?" * len(chunk))
-        # Counted by SQLite: a wire story with hundreds of stored copies
-        # yields tens of thousands of posting rows, one Python tuple each.
-        rows = database.execute_sql(
-            f"SELECT article_id, COUNT(*) FROM posting WHERE hash IN ({marks}) GROUP BY article_id", chunk
-        )
-        for article_id, count in rows:
-            hits[article_id] += count
-    return hits
+        # A wire story with hundreds of stored copies yields tens of
+        # thousands of posting rows. SQLite hands them over as one string
+        # and numpy counts them: grouping them in SQLite cost five times the
+        # scan itself, and one Python tuple per row more still. Each tier is
+        # read on its own, in its key order.
+        for tier in TIERS:
+            (listed,) = database.execute_sql(
+                f"SELECT group_concat(article_id) FROM posting_{tier} WHERE hash IN ({marks})", chunk
+            ).fetchone()
+            if listed:
+                found.append(np.fromstring(listed, dtype=np.int64, sep=","))
+    if not found:
+        return {}
+    article_ids, counts = np.unique(np.concatenate(found), return_counts=True)
+    return dict(zip(article_ids.tolist(), counts.tolist(), strict=True))
 
 
 def _band_hits(keys: list[int]) -> set[int]:
@@ -186,6 +194,37 @@ def _signatures(article_ids: list[int]) -> dict[int, np.ndarray]:
     return found
 
 
+def _frequent_under_one_outlet(hashes: list[int], at_least: int) -> list[tuple[int, int]]:
+    """The (hash, outlet) pairs among ``hashes`` with at least ``at_least`` postings, in either tier or both.
+
+    Each tier is grouped on its own, in its key order: grouping the view's
+    rows would sort every posting of a wire story's hundreds of copies. A
+    pair whose postings are split between the tiers has at least half of
+    them in one tier, so that tier's pairs with half as many are counted
+    again over both tiers.
+    """
+    half = (at_least + 1) // 2
+    found: set[tuple[int, int]] = set()
+    maybe: set[tuple[int, int]] = set()
+    for chunk in _chunks(hashes):
+        marks = ",".join("?" * len(chunk))
+        for tier in TIERS:
+            rows = database.execute_sql(
+                f"SELECT hash, outlet_id, COUNT(*) FROM posting_{tier} WHERE hash IN ({marks}) "
+                "GROUP BY hash, outlet_id HAVING COUNT(*) >= ?",
+                [*chunk, half],
+            )
+            for hash_value, outlet_id, count in rows:
+                (found if count >= at_least else maybe).add((hash_value, outlet_id))
+    for pair in maybe - found:
+        (count,) = database.execute_sql(
+            "SELECT COUNT(*) FROM posting WHERE hash = ? AND outlet_id = ?", list(pair)
+        ).fetchone()
+        if count >= at_least:
+            found.add(pair)
+    return sorted(found)
+
+
 def _boilerplate_carriers(hashes: list[int], min_stories: int, exclude: set[int]) -> set[tuple[int, int]]:
     """For each hash that recurs in ``min_stories`` different stories of some one outlet, two of those stories.
 
@@ -197,15 +236,7 @@ def _boilerplate_carriers(hashes: list[int], min_stories: int, exclude: set[int]
     """
     if not hashes:
         return set()
-    frequent: list[tuple[int, int]] = []
-    for chunk in _chunks(hashes):
-        marks = ",".join("?" * len(chunk))
-        rows = database.execute_sql(
-            f"SELECT hash, outlet_id FROM posting WHERE hash IN ({marks}) "
-            "GROUP BY hash, outlet_id HAVING COUNT(*) >= ?",
-            [*chunk, min_stories],
-        )
-        frequent.extend(rows)
+    frequent = _frequent_under_one_outlet(hashes, min_stories)
     carriers: set[tuple[int, int]] = set()
     # A sample is enough: boilerplate recurs across many stories, so the
     # first few dozen articles already show several.

@@ -8,6 +8,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from server import create_app
@@ -15,6 +16,7 @@ from server.cli import main
 from server.index_tiers import SLICES, _merge_slice
 from tests.conftest import serving
 from tests.synthetic import article
+from tests.texts import FURNITURE, INDEPENDENT_STORY, UNRELATED_STORY, WIRE_PARAGRAPHS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "server" / "demo" / "corpus.jsonl"
@@ -109,11 +111,11 @@ def test_updating_an_article_whose_rows_were_merged_removes_them_from_the_main_t
     assert response.get_json()["articles"][0]["status"] == "updated"
     with sqlite3.connect(db_path) as connection:
         (story_id,) = connection.execute("SELECT id FROM article WHERE url = ?", (first["url"],)).fetchone()
-        stale = connection.execute(
-            "SELECT COUNT(*) FROM posting_main WHERE article_id = ?", (story_id,)
-        ).fetchone()[0]
+        stale = connection.execute("SELECT COUNT(*) FROM posting_main WHERE article_id = ?", (story_id,)).fetchone()[0]
     assert stale == 0
-    urls = [m["article"]["url"] for m in client.post("/api/v1/match", json={"text": first["text"]}).get_json()["matches"]]
+    urls = [
+        m["article"]["url"] for m in client.post("/api/v1/match", json={"text": first["text"]}).get_json()["matches"]
+    ]
     assert urls == [other["url"]]
     assert run("check", "--db", db_path).exit_code == 0
 
@@ -165,3 +167,38 @@ def test_the_server_merges_a_slice_after_answering_once_the_recent_tier_is_full(
     with sqlite3.connect(db_path) as connection:
         assert connection.execute("SELECT next_slice FROM index_tier_state").fetchone()[0] == 1
     assert run("check", "--db", db_path).exit_code == 0
+
+
+@pytest.mark.parametrize("merged_first", [0, 2, 3, 5])
+def test_an_outlets_boilerplate_is_found_when_its_stories_are_split_between_the_tiers(db_path, merged_first):
+    # Five stories of one outlet carry the same furniture; some of them were
+    # merged into the main tier before the others arrived.
+    from server.db import database
+    from server.index_tiers import merge_all
+
+    app = create_app({"DATABASE": db_path, "INDEX_RECENT_LIMIT": 10**12})
+    client = app.test_client()
+    stories = [
+        UNRELATED_STORY,
+        INDEPENDENT_STORY,
+        "\n\n".join(WIRE_PARAGRAPHS[0:2]),
+        "\n\n".join(WIRE_PARAGRAPHS[2:5]),
+        "\n\n".join(WIRE_PARAGRAPHS[5:8]),
+    ]
+    for number, story in enumerate(stories):
+        text = f"{FURNITURE}\n\n{story}\n\n{FURNITURE}"
+        response = client.post(
+            "/api/v1/articles", json={"url": f"https://harbourgazette.example/{number}", "text": text}
+        )
+        assert response.status_code == 201
+        if number + 1 == merged_first:
+            with app.app_context(), database.connection_context():
+                merge_all(database)
+    counts = tier_counts(db_path)
+    assert (counts["posting_main"] > 0) == (merged_first > 0)
+    assert (counts["posting_recent"] > 0) == (merged_first < len(stories))
+    other = "The ferry operator announced a new winter timetable on Monday with fewer sailings to the islands. " * 3
+    response = client.post(
+        "/api/v1/match", json={"text": f"{FURNITURE}\n\n{other}", "url": "https://elsewhere.example/"}
+    )
+    assert response.get_json()["matches"] == []
