@@ -10,8 +10,8 @@ text, and delete changes the index in the same transaction, whichever code
 made the change (ingest, ``wiretrace check --repair``, ...).
 
 Indexing article by article costs a bulk load about a third of its time,
-and indexing everything it stored in one statement at the end costs a
-sixth of that. So a bulk writer (``wiretrace ingest``) *pauses* the index:
+and indexing what it stored in bulk at the end (20,000 articles per
+statement) costs a sixth of that. So a bulk writer (``wiretrace ingest``) *pauses* the index:
 ``search_state`` records that every article up to ``indexed_through`` is
 indexed and none after it, and while ``paused`` is set, new articles wait
 (the insert trigger skips them; updates and deletes of waiting articles
@@ -149,21 +149,38 @@ def pause_search_index(connection) -> None:
     connection.execute(f"UPDATE {_STATE} SET paused = 1 WHERE id = 1")
 
 
+# Articles indexed per transaction when catching up: at about 0.13 ms each
+# (1M articles) a chunk holds the write lock for a few seconds, well within
+# the 30 s other writers wait.
+CATCH_UP_CHUNK = 20_000
+
+
 def catch_up_search_index(database) -> int:
-    """Index every waiting article and lift the pause, in one transaction; returns how many were indexed."""
-    with database.atomic("IMMEDIATE"):
-        connection = database.connection()
-        if not search_index_exists(connection):
-            return 0
-        mark = connection.execute(f"SELECT indexed_through FROM {_STATE} WHERE id = 1").fetchone()[0]
-        indexed = connection.execute(
-            f"INSERT INTO {FTS_TABLE} (rowid, title, text) SELECT id, title, text FROM article WHERE id > ?", (mark,)
-        ).rowcount
-        connection.execute(
-            f"UPDATE {_STATE} SET indexed_through = MAX(indexed_through, ?), paused = 0 WHERE id = 1",
-            (_highest_id(connection),),
-        )
-        return indexed
+    """Index every waiting article, a chunk per transaction, then lift the pause; returns how many were indexed.
+
+    The mark moves with each chunk, so an interrupted catch-up keeps what
+    it did. Articles stored meanwhile are taken by a later chunk; the pause
+    is lifted in the transaction that finds nothing left, so none is missed.
+    """
+    indexed = 0
+    while True:
+        with database.atomic("IMMEDIATE"):
+            connection = database.connection()
+            if not search_index_exists(connection):
+                return indexed
+            mark = connection.execute(f"SELECT indexed_through FROM {_STATE} WHERE id = 1").fetchone()[0]
+            (upper,) = connection.execute(
+                "SELECT MAX(id) FROM (SELECT id FROM article WHERE id > ? ORDER BY id LIMIT ?)", (mark, CATCH_UP_CHUNK)
+            ).fetchone()
+            if upper is None:
+                connection.execute(f"UPDATE {_STATE} SET paused = 0 WHERE id = 1")
+                return indexed
+            indexed += connection.execute(
+                f"INSERT INTO {FTS_TABLE} (rowid, title, text) SELECT id, title, text FROM article "
+                "WHERE id > ? AND id <= ?",
+                (mark, upper),
+            ).rowcount
+            connection.execute(f"UPDATE {_STATE} SET indexed_through = ? WHERE id = 1", (upper,))
 
 
 @contextmanager

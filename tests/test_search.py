@@ -246,3 +246,18 @@ def test_an_index_from_before_the_pause_is_upgraded_in_place(db_path, seeded):
     client.post("/api/v1/articles", json={"url": "https://e.example/5", "text": "Lighthouse five."})
     assert [hit["id"] for hit in search(client, "q=lighthouse")] == [1, 2, 5, 3]
     fts_is_consistent(db_path)
+
+
+def test_catching_up_goes_a_chunk_at_a_time_and_misses_nothing(db_path, seeded, monkeypatch):
+    import server.search
+
+    monkeypatch.setattr(server.search, "CATCH_UP_CHUNK", 2)
+    pause(db_path)
+    for number in range(5, 10):
+        seeded.post("/api/v1/articles", json={"url": f"https://h.example/{number}", "text": f"Lighthouse {number}."})
+    result = CliRunner().invoke(main, ["search-index", "--catch-up", "--db", db_path])
+    assert result.exit_code == 0 and "5 articles indexed" in result.output
+    assert sorted(hit["id"] for hit in search(seeded, "q=lighthouse")) == [1, 2, 3, 5, 6, 7, 8, 9]
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("SELECT indexed_through, paused FROM search_state").fetchone() == (9, 0)
+    fts_is_consistent(db_path)
