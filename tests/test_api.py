@@ -7,7 +7,15 @@ import sqlite3
 import pytest
 
 from tests.conftest import assert_error
-from tests.texts import FURNITURE, INDEPENDENT_STORY, QUOTATION, UNRELATED_STORY, WIRE_PARAGRAPHS, WIRE_STORY
+from tests.texts import (
+    FURNISHED_STORIES,
+    FURNITURE,
+    INDEPENDENT_STORY,
+    QUOTATION,
+    UNRELATED_STORY,
+    WIRE_PARAGRAPHS,
+    WIRE_STORY,
+)
 
 MATCH_KEYS = {"article", "similarity", "containment_query", "containment_match", "relation", "passages"}
 
@@ -143,15 +151,7 @@ def test_stats(client, corpus):
 
 
 def test_outlet_boilerplate_does_not_make_a_match(client):
-    stories = [
-        UNRELATED_STORY,
-        INDEPENDENT_STORY,
-        "\n\n".join(WIRE_PARAGRAPHS[0:2]),
-        "\n\n".join(WIRE_PARAGRAPHS[2:5]),
-        "\n\n".join(WIRE_PARAGRAPHS[5:8]),
-    ]
-    for number, story in enumerate(stories):
-        text = f"{FURNITURE}\n\n{story}\n\n{FURNITURE}"
+    for number, text in enumerate(FURNISHED_STORIES):
         post_articles(client, article(f"https://harbourgazette.example/{number}", text))
     other = "The ferry operator announced a new winter timetable on Monday with fewer sailings to the islands. " * 3
     for url in ("https://harbourgazette.example/new", "https://elsewhere.example/new"):

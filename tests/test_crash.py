@@ -58,10 +58,24 @@ def assert_index_sound(db_path, rows, rng: random.Random) -> None:
         assert article_id in [match["article"]["id"] for match in response.get_json()["matches"]]
 
 
+def wait_for_a_commit(db_path, stored_before: int, process, timeout: float = 30) -> None:
+    """Until the database holds more than ``stored_before`` articles (or the process ended)."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=0.1) as connection:
+                (highest,) = connection.execute("SELECT COALESCE(MAX(id), 0) FROM article").fetchone()
+        except sqlite3.Error:  # no file or no schema yet
+            highest = 0
+        if highest > stored_before:
+            return
+        time.sleep(0.02)
+
+
 def test_bulk_ingest_killed_at_random_moments_keeps_every_committed_batch(tmp_path):
     rng = random.Random(SEED)
     batch = 40
-    articles = [article(f"https://crash.example/{number}", words=100 + number % 150) for number in range(9000)]
+    articles = [article(f"https://crash.example/{number}", words=100 + number % 150) for number in range(15000)]
     urls = [record["url"] for record in articles]
     db_path = tmp_path / "wiretrace.db"
     stored_before = 0
@@ -75,8 +89,16 @@ def test_bulk_ingest_killed_at_random_moments_keeps_every_committed_batch(tmp_pa
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        # Start-up (imports) takes about half a second; most kills land while batches are written.
-        time.sleep(rng.uniform(0.1, 1.2))
+        # A quarter of the kills land during start-up (imports, opening or
+        # creating the database); the rest once this run has committed a
+        # batch, at a random moment of the writing. Start-up takes half a
+        # second to well over a second depending on the machine's load, so
+        # waiting for the first commit keeps the test from depending on it.
+        if rng.random() < 0.25:
+            time.sleep(rng.uniform(0.05, 0.5))
+        else:
+            wait_for_a_commit(db_path, stored_before, process)
+            time.sleep(rng.uniform(0.0, 0.5))
         if process.poll() is None:
             landed += 1
         process.kill()

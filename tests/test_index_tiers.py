@@ -16,7 +16,7 @@ from server.cli import main
 from server.index_tiers import SLICES, _merge_slice
 from tests.conftest import serving
 from tests.synthetic import article
-from tests.texts import FURNITURE, INDEPENDENT_STORY, UNRELATED_STORY, WIRE_PARAGRAPHS
+from tests.texts import FURNISHED_STORIES, FURNITURE
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "server" / "demo" / "corpus.jsonl"
@@ -178,15 +178,7 @@ def test_an_outlets_boilerplate_is_found_when_its_stories_are_split_between_the_
 
     app = create_app({"DATABASE": db_path, "INDEX_RECENT_LIMIT": 10**12})
     client = app.test_client()
-    stories = [
-        UNRELATED_STORY,
-        INDEPENDENT_STORY,
-        "\n\n".join(WIRE_PARAGRAPHS[0:2]),
-        "\n\n".join(WIRE_PARAGRAPHS[2:5]),
-        "\n\n".join(WIRE_PARAGRAPHS[5:8]),
-    ]
-    for number, story in enumerate(stories):
-        text = f"{FURNITURE}\n\n{story}\n\n{FURNITURE}"
+    for number, text in enumerate(FURNISHED_STORIES):
         response = client.post(
             "/api/v1/articles", json={"url": f"https://harbourgazette.example/{number}", "text": text}
         )
@@ -196,7 +188,7 @@ def test_an_outlets_boilerplate_is_found_when_its_stories_are_split_between_the_
                 merge_all(database)
     counts = tier_counts(db_path)
     assert (counts["posting_main"] > 0) == (merged_first > 0)
-    assert (counts["posting_recent"] > 0) == (merged_first < len(stories))
+    assert (counts["posting_recent"] > 0) == (merged_first < len(FURNISHED_STORIES))
     other = "The ferry operator announced a new winter timetable on Monday with fewer sailings to the islands. " * 3
     response = client.post(
         "/api/v1/match", json={"text": f"{FURNITURE}\n\n{other}", "url": "https://elsewhere.example/"}

@@ -79,3 +79,16 @@ FURNITURE = (
     "Related stories: Council approves harbour budget; Ferry timetable changes next week; Storm warning for "
     "the coast\n\nPhoto: the old pumping station, pictured last winter by our staff photographer."
 )
+
+# Five different stories of one outlet, each framed by FURNITURE: enough
+# stories for the furniture to count as that outlet's boilerplate.
+FURNISHED_STORIES = [
+    f"{FURNITURE}\n\n{story}\n\n{FURNITURE}"
+    for story in (
+        UNRELATED_STORY,
+        INDEPENDENT_STORY,
+        "\n\n".join(WIRE_PARAGRAPHS[0:2]),
+        "\n\n".join(WIRE_PARAGRAPHS[2:5]),
+        "\n\n".join(WIRE_PARAGRAPHS[5:8]),
+    )
+]
