@@ -111,12 +111,19 @@ def _highest_id(connection) -> int:
     return connection.execute("SELECT COALESCE(MAX(id), 0) FROM article").fetchone()[0]
 
 
-def create_search_index(connection) -> None:
-    """Create the index, its state and its triggers, for the articles now stored (none, on a new database).
+def _drop_triggers(connection) -> None:
+    for trigger in _TRIGGERS:
+        connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
 
-    The caller holds the transaction and fills the index when articles exist
-    (see :func:`rebuild_search_index`).
+
+def create_search_index(connection) -> None:
+    """Create the index and its state, for the articles now stored (none, on a new database), and the current triggers.
+
+    Triggers an older version made are replaced. The caller holds the
+    transaction and fills the index when articles exist (see
+    :func:`rebuild_search_index`).
     """
+    _drop_triggers(connection)
     connection.execute(_TABLE)
     connection.execute(_STATE_TABLE)
     connection.execute(
@@ -139,8 +146,6 @@ def upgrade_search_index(connection) -> None:
     ).fetchone()
     if has_state:
         return
-    for trigger in _TRIGGERS:
-        connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     create_search_index(connection)
 
 
@@ -205,8 +210,7 @@ def waiting_articles(connection) -> int:
 
 
 def drop_search_index(connection) -> None:
-    for trigger in _TRIGGERS:
-        connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    _drop_triggers(connection)
     connection.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
     connection.execute(f"DROP TABLE IF EXISTS {_STATE}")
 
@@ -215,8 +219,6 @@ def rebuild_search_index() -> int:
     """Create the index if missing and fill it from every stored article, in one transaction."""
     with database.atomic("IMMEDIATE"):
         connection = database.connection()
-        for trigger in _TRIGGERS:  # an older version's triggers are replaced
-            connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         create_search_index(connection)
         connection.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
         return connection.execute("SELECT COUNT(*) FROM article").fetchone()[0]

@@ -140,12 +140,18 @@ def _remove_from_index(connection, article: Article) -> None:
     row.delete_instance()
 
 
-def _store_fingerprint(connection, article_id: int, params_row: int, print_: Fingerprint) -> None:
+_FINGERPRINT_SQL = (
+    "INSERT INTO fingerprint (article_id, params_id, shingles, spans, quoted, signature) VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def _fingerprint_row(article_id: int, params_row: int, print_: Fingerprint) -> tuple:
     blobs = print_.to_blobs()
-    connection.execute(
-        "INSERT INTO fingerprint (article_id, params_id, shingles, spans, quoted, signature) VALUES (?, ?, ?, ?, ?, ?)",
-        (article_id, params_row, blobs["shingles"], blobs["spans"], blobs["quoted"], blobs["signature"]),
-    )
+    return (article_id, params_row, blobs["shingles"], blobs["spans"], blobs["quoted"], blobs["signature"])
+
+
+def _store_fingerprint(connection, article_id: int, params_row: int, print_: Fingerprint) -> None:
+    connection.execute(_FINGERPRINT_SQL, _fingerprint_row(article_id, params_row, print_))
 
 
 def fingerprint_all(articles: list[ArticleInput], params: FingerprintParams) -> list[Fingerprint]:
@@ -188,9 +194,6 @@ class NewArticles:
         "INSERT INTO article (id, url, outlet_id, title, published_at, first_seen_at, updated_at, text, "
         "content_hash, token_count, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
-    _FINGERPRINT_SQL = (
-        "INSERT INTO fingerprint (article_id, params_id, shingles, spans, quoted, signature) VALUES (?, ?, ?, ?, ?, ?)"
-    )
 
     def __init__(self, connection, params_row: int) -> None:
         self._connection = connection
@@ -218,17 +221,14 @@ class NewArticles:
                 article.author,
             )
         )
-        blobs = print_.to_blobs()
-        self._fingerprints.append(
-            (article_id, self._params_row, blobs["shingles"], blobs["spans"], blobs["quoted"], blobs["signature"])
-        )
+        self._fingerprints.append(_fingerprint_row(article_id, self._params_row, print_))
         return article_id
 
     def write(self) -> None:
         """Insert what was added; before anything reads or changes those articles, and at the batch's end."""
         if self._articles:
             self._connection.executemany(self._ARTICLE_SQL, self._articles)
-            self._connection.executemany(self._FINGERPRINT_SQL, self._fingerprints)
+            self._connection.executemany(_FINGERPRINT_SQL, self._fingerprints)
             self._articles.clear()
             self._fingerprints.clear()
 
