@@ -17,6 +17,7 @@ keeps an outlet's many versions of one story from looking like boilerplate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -51,6 +52,9 @@ class MatchSettings:
     # Candidates verified per query beyond the requested limit: the index's
     # ranking is only a hint, verification's is the answer.
     min_candidates: int = 100
+    # Boilerplate is told apart by looking up the outlets of the articles a
+    # query's postings name, up to this many; beyond it SQLite groups them.
+    outlet_lookup_limit: int = 20_000
 
 
 @dataclass(frozen=True)
@@ -80,26 +84,49 @@ def _chunks(values: list, size: int = _CHUNK):
         yield values[start : start + size]
 
 
-def _posting_hits(hashes: list[int]) -> dict[int, int]:
-    """How many of ``hashes`` each stored article has a posting for."""
-    found: list[np.ndarray] = []
-    for chunk in _chunks(hashes):
-        marks = ",".join("?" * len(chunk))
-        # A wire story with hundreds of stored copies yields tens of
-        # thousands of posting rows. SQLite hands them over as one string
-        # and numpy counts them: grouping them in SQLite cost five times the
-        # scan itself, and one Python tuple per row more still. Each tier is
-        # read on its own, in its key order.
-        for tier in TIERS:
-            (listed,) = database.execute_sql(
-                f"SELECT group_concat(article_id) FROM posting_{tier} WHERE hash IN ({marks})", chunk
-            ).fetchone()
-            if listed:
-                found.append(np.fromstring(listed, dtype=np.int64, sep=","))
-    if not found:
-        return {}
-    article_ids, counts = np.unique(np.concatenate(found), return_counts=True)
-    return dict(zip(article_ids.tolist(), counts.tolist(), strict=True))
+class Postings:
+    """The stored articles that have a posting for each of a query's winnowed hashes.
+
+    Read once per query, in both tiers: ranking candidates needs how many of
+    the hashes each article has, and telling boilerplate apart needs which
+    articles carry each hash. A wire story with hundreds of stored copies
+    yields tens of thousands of posting rows; SQLite hands each hash's over
+    as one string and numpy counts them (grouping them in SQLite cost five
+    times the scan itself, one Python tuple per row more still).
+    """
+
+    def __init__(self, by_hash: dict[int, list[np.ndarray]]) -> None:
+        lists = [np.concatenate(found) for found in by_hash.values()]
+        self.hash_values = list(by_hash)
+        self.lengths = np.asarray([len(found) for found in lists], dtype=np.int64)
+        # One row per posting: its article, and which of ``hash_values`` it is for.
+        self.article_ids = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
+        self.hash_numbers = np.repeat(np.arange(len(lists), dtype=np.int64), self.lengths)
+
+    @classmethod
+    def read(cls, hashes: list[int]) -> Postings:
+        by_hash: dict[int, list[np.ndarray]] = {}
+        for chunk in _chunks(hashes):
+            marks = ",".join("?" * len(chunk))
+            # Each tier on its own, in its key order: the grouping costs no sort.
+            for tier in TIERS:
+                rows = database.execute_sql(
+                    f"SELECT hash, group_concat(article_id) FROM posting_{tier} WHERE hash IN ({marks}) GROUP BY hash",
+                    chunk,
+                )
+                for hash_value, listed in rows:
+                    by_hash.setdefault(hash_value, []).append(np.fromstring(listed, dtype=np.int64, sep=","))
+        return cls(by_hash)
+
+    @cached_property
+    def articles(self) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct article ids, postings per article)."""
+        return np.unique(self.article_ids, return_counts=True)
+
+    def hits(self) -> dict[int, int]:
+        """How many of the hashes each stored article has a posting for."""
+        article_ids, counts = self.articles
+        return dict(zip(article_ids.tolist(), counts.tolist(), strict=True))
 
 
 def _band_hits(keys: list[int]) -> set[int]:
@@ -120,7 +147,9 @@ def _needed_hits(evidence_tokens: int, params: FingerprintParams) -> int:
     return max(1, shingles // params.winnow_window // 2)
 
 
-def candidates(query: Fingerprint, settings: MatchSettings, wanted: int, exclude: set[int]) -> list[int]:
+def candidates(
+    query: Fingerprint, settings: MatchSettings, wanted: int, exclude: set[int], postings: Postings | None = None
+) -> list[int]:
     """Article ids worth verifying, most promising first.
 
     A candidate must share as many postings as the evidence verification will
@@ -128,7 +157,9 @@ def candidates(query: Fingerprint, settings: MatchSettings, wanted: int, exclude
     stock phrase or two with any text out of verification.
     """
     params = settings.params
-    hits = _posting_hits([int(value) for value in query.winnowed])
+    if postings is None:
+        postings = Postings.read([int(value) for value in query.winnowed])
+    hits = postings.hits()
     for article_id in exclude:
         hits.pop(article_id, None)
     strong_enough = _needed_hits(required_evidence(query.token_count, query.token_count, settings.verify), params)
@@ -194,14 +225,76 @@ def _signatures(article_ids: list[int]) -> dict[int, np.ndarray]:
     return found
 
 
-def _frequent_under_one_outlet(hashes: list[int], at_least: int) -> list[tuple[int, int]]:
-    """The (hash, outlet) pairs among ``hashes`` with at least ``at_least`` postings, in either tier or both.
+def _outlet_ids(article_ids: np.ndarray) -> np.ndarray:
+    """The outlet of each of ``article_ids``, in the same order (-1 for an article deleted meanwhile)."""
+    outlets = {}
+    for chunk in _chunks(article_ids.tolist()):
+        rows = database.execute_sql(
+            f"SELECT id, outlet_id FROM article WHERE id IN ({','.join('?' * len(chunk))})", chunk
+        )
+        outlets.update(rows)
+    return np.asarray([outlets.get(article_id, -1) for article_id in article_ids.tolist()], dtype=np.int64)
+
+
+def _frequent_pairs(hashes: list[int], at_least: int, postings: Postings, lookup_limit: int) -> dict:
+    """The (hash, outlet) pairs among ``hashes`` with at least ``at_least`` postings, each with its first article ids.
+
+    The query's postings are already read: looking up the outlets of the
+    articles they name is a fraction of reading the posting rows again. When
+    boilerplate has spread the hashes over more than ``lookup_limit``
+    articles, SQLite groups them instead.
+    """
+    wanted = np.isin(np.asarray(postings.hash_values, dtype=np.int64), np.asarray(hashes, dtype=np.int64))
+    qualifying = wanted & (postings.lengths >= at_least)
+    if not qualifying.any():
+        return {}
+    named, _ = postings.articles
+    rows = np.flatnonzero(qualifying[postings.hash_numbers])
+    article_numbers = np.searchsorted(named, postings.article_ids[rows])
+    involved = np.zeros(len(named), dtype=bool)
+    involved[article_numbers] = True
+    involved = np.flatnonzero(involved)
+    if len(involved) > lookup_limit:
+        return _frequent_pairs_in_sqlite([postings.hash_values[i] for i in np.flatnonzero(qualifying)], at_least)
+    # The outlet of every article involved, numbered densely, then every
+    # posting as a (hash, outlet) pair: counting those is one pass, not a sort.
+    outlets, numbers = np.unique(_outlet_ids(named[involved]), return_inverse=True)
+    outlet_number_of = np.zeros(len(named), dtype=np.int64)
+    outlet_number_of[involved] = numbers
+    pairs = postings.hash_numbers[rows] * len(outlets) + outlet_number_of[article_numbers]
+    possible = len(postings.hash_values) * len(outlets)
+    if possible <= 8 * len(pairs) + 4096:
+        is_frequent = (np.bincount(pairs, minlength=possible) >= at_least)[pairs]
+    else:  # too many possible pairs for a table of them: sort instead
+        _, pair_numbers, counts = np.unique(pairs, return_inverse=True, return_counts=True)
+        is_frequent = counts[pair_numbers] >= at_least
+    kept, kept_pairs = rows[is_frequent], pairs[is_frequent]
+    if not len(kept):
+        return {}
+    # Grouped by pair, each pair's articles in ascending id order.
+    order = np.lexsort((postings.article_ids[kept], kept_pairs))
+    kept, kept_pairs = kept[order], kept_pairs[order]
+    firsts = np.flatnonzero(np.diff(kept_pairs, prepend=-1)).tolist()
+    found = {}
+    for first, end in zip(firsts, [*firsts[1:], len(kept)], strict=True):
+        hash_number, outlet_number = divmod(int(kept_pairs[first]), len(outlets))
+        members = postings.article_ids[kept[first : min(end, first + _SAMPLE)]]
+        found[(postings.hash_values[hash_number], int(outlets[outlet_number]))] = members.tolist()
+    return found
+
+
+# A sample is enough: boilerplate recurs across many stories, so the first
+# few dozen articles (by id) already show several.
+_SAMPLE = 64
+
+
+def _frequent_pairs_in_sqlite(hashes: list[int], at_least: int) -> dict:
+    """:func:`_frequent_pairs`, grouped by SQLite: for hashes carried by very many articles.
 
     Each tier is grouped on its own, in its key order: grouping the view's
-    rows would sort every posting of a wire story's hundreds of copies. A
-    pair whose postings are split between the tiers has at least half of
-    them in one tier, so that tier's pairs with half as many are counted
-    again over both tiers.
+    rows would sort every posting. A pair whose postings are split between
+    the tiers has at least half of them in one tier, so that tier's pairs
+    with half as many are counted again over both tiers.
     """
     half = (at_least + 1) // 2
     found: set[tuple[int, int]] = set()
@@ -222,10 +315,25 @@ def _frequent_under_one_outlet(hashes: list[int], at_least: int) -> list[tuple[i
         ).fetchone()
         if count >= at_least:
             found.add(pair)
-    return sorted(found)
+    samples = {}
+    for pair in sorted(found):
+        first = []
+        for tier in TIERS:
+            first += [
+                article_id
+                for (article_id,) in database.execute_sql(
+                    f"SELECT article_id FROM posting_{tier} WHERE hash = ? AND outlet_id = ? "
+                    f"ORDER BY article_id LIMIT {_SAMPLE}",
+                    list(pair),
+                )
+            ]
+        samples[pair] = sorted(first)[:_SAMPLE]
+    return samples
 
 
-def _boilerplate_carriers(hashes: list[int], min_stories: int, exclude: set[int]) -> set[tuple[int, int]]:
+def _boilerplate_carriers(
+    hashes: list[int], settings: MatchSettings, exclude: set[int], postings: Postings
+) -> set[tuple[int, int]]:
     """For each hash that recurs in ``min_stories`` different stories of some one outlet, two of those stories.
 
     Any outlet counts, not only the two being compared: an outlet's promo or
@@ -236,20 +344,12 @@ def _boilerplate_carriers(hashes: list[int], min_stories: int, exclude: set[int]
     """
     if not hashes:
         return set()
-    frequent = _frequent_under_one_outlet(hashes, min_stories)
-    carriers: set[tuple[int, int]] = set()
-    # A sample is enough: boilerplate recurs across many stories, so the
-    # first few dozen articles already show several.
+    min_stories = settings.boilerplate_min_stories
+    frequent = _frequent_pairs(hashes, min_stories, postings, settings.outlet_lookup_limit)
     samples = [
-        [
-            article_id
-            for (article_id,) in database.execute_sql(
-                "SELECT article_id FROM posting WHERE hash = ? AND outlet_id = ? LIMIT 64", [hash_value, outlet_id]
-            )
-            if article_id not in exclude
-        ]
-        for hash_value, outlet_id in frequent
+        [article_id for article_id in sample if article_id not in exclude] for _pair, sample in sorted(frequent.items())
     ]
+    carriers: set[tuple[int, int]] = set()
     # The signature is the last column of a fingerprint row, behind its
     # largest blobs: read each one once, not once per hash that names it.
     signatures = _signatures(sorted({article_id for sample in samples for article_id in sample}))
@@ -280,7 +380,12 @@ def _boilerplate_tokens(
 
 
 def _verify_batch(
-    query: Fingerprint, ids: list[int], settings: MatchSettings, params_row: int, exclude_ids: set[int]
+    query: Fingerprint,
+    ids: list[int],
+    settings: MatchSettings,
+    params_row: int,
+    exclude_ids: set[int],
+    postings: Postings,
 ) -> dict[int, Comparison]:
     """Align, set boilerplate aside and score ``ids``; the verified ones."""
     prints = _load_fingerprints(ids, settings.params, params_row)
@@ -303,9 +408,7 @@ def _verify_batch(
         )
     )
     carriers = _boilerplate_carriers(
-        [int(value) for value in np.intersect1d(shared, query.winnowed)],
-        settings.boilerplate_min_stories,
-        exclude_ids,
+        [int(value) for value in np.intersect1d(shared, query.winnowed)], settings, exclude_ids, postings
     )
     boilerplate = _boilerplate_tokens(query, carriers, prints, settings, params_row)
 
@@ -327,7 +430,8 @@ def find_matches(
     exclude_ids: set[int] = frozenset(),
 ) -> list[Match]:
     """Verified matches for ``query``, highest containment of the query first."""
-    ids = candidates(query, settings, max(settings.min_candidates, 4 * limit), set(exclude_ids))
+    postings = Postings.read([int(value) for value in query.winnowed])
+    ids = candidates(query, settings, max(settings.min_candidates, 4 * limit), set(exclude_ids), postings)
     verified: dict[int, Comparison] = {}
     # Candidates come in falling order of shared postings. Once ``limit`` of
     # them are verified, the rest share fewer postings than each of those,
@@ -337,7 +441,7 @@ def find_matches(
     first = limit + 10
     for batch in (ids[:first], ids[first:]):
         if batch:
-            verified.update(_verify_batch(query, batch, settings, params_row, set(exclude_ids)))
+            verified.update(_verify_batch(query, batch, settings, params_row, set(exclude_ids), postings))
         if len(verified) >= limit:
             break
     if not verified:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -169,14 +170,23 @@ def test_the_server_merges_a_slice_after_answering_once_the_recent_tier_is_full(
     assert run("check", "--db", db_path).exit_code == 0
 
 
+@pytest.mark.parametrize("outlets_looked_up", [True, False], ids=["outlets-looked-up", "grouped-by-sqlite"])
 @pytest.mark.parametrize("merged_first", [0, 2, 3, 5])
-def test_an_outlets_boilerplate_is_found_when_its_stories_are_split_between_the_tiers(db_path, merged_first):
+def test_an_outlets_boilerplate_is_found_when_its_stories_are_split_between_the_tiers(
+    db_path, merged_first, outlets_looked_up
+):
     # Five stories of one outlet carry the same furniture; some of them were
     # merged into the main tier before the others arrived.
+    from fingerprints import fingerprint
     from server.db import database
     from server.index_tiers import merge_all
+    from server.matching import Postings, _frequent_pairs, _frequent_pairs_in_sqlite
 
     app = create_app({"DATABASE": db_path, "INDEX_RECENT_LIMIT": 10**12})
+    settings = app.extensions["wiretrace"]
+    # Both ways of counting (hash, outlet) pairs are used, by how many
+    # articles the hashes name: each must find the boilerplate on its own.
+    app.extensions["wiretrace"] = dataclasses.replace(settings, outlet_lookup_limit=10**6 if outlets_looked_up else 0)
     client = app.test_client()
     for number, text in enumerate(FURNISHED_STORIES):
         response = client.post(
@@ -194,3 +204,8 @@ def test_an_outlets_boilerplate_is_found_when_its_stories_are_split_between_the_
         "/api/v1/match", json={"text": f"{FURNITURE}\n\n{other}", "url": "https://elsewhere.example/"}
     )
     assert response.get_json()["matches"] == []
+    # And both find the same pairs, with the same first articles.
+    hashes = [int(value) for value in fingerprint(f"{FURNITURE}\n\n{other}").winnowed]
+    with app.app_context(), database.connection_context():
+        looked_up = _frequent_pairs(hashes, 5, Postings.read(hashes), 10**6)
+        assert looked_up and looked_up == _frequent_pairs_in_sqlite(hashes, 5)
