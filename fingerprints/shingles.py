@@ -9,11 +9,12 @@ default (SHA-1 of each shingle's bytes).
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 import xxhash
-from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["fmix32", "token_hashes", "shingle_hashes", "shingle_hashes_reference", "winnow"]
+__all__ = ["fmix32", "token_hashes", "shingle_hashes", "shingle_hashes_reference", "winnow", "window_minima"]
 
 # One cache per seed: news vocabulary repeats, so most tokens are hashed once.
 _TOKEN_HASH_CACHES: dict[int, dict[str, int]] = {}
@@ -26,10 +27,16 @@ def token_hashes(words: list[str], seed: int) -> np.ndarray:
     cache = _TOKEN_HASH_CACHES.setdefault(seed, {})
     if len(cache) > _TOKEN_HASH_CACHE_LIMIT:
         cache.clear()
-    for word in set(words).difference(cache):
-        cache[word] = xxhash.xxh32_intdigest(word.encode("utf-8"), seed)
-    # map() over the dict's own lookup runs in C: this is the per-token cost.
-    return np.fromiter(map(cache.__getitem__, words), dtype=np.uint32, count=len(words))
+    # map() over the dict's own lookup runs in C: this is the per-token
+    # cost. Words not seen before come back as -1 and are hashed after.
+    hashes = np.fromiter(map(cache.get, words, repeat(-1)), dtype=np.int64, count=len(words))
+    for position in np.flatnonzero(hashes < 0).tolist():
+        word = words[position]
+        value = cache.get(word)
+        if value is None:
+            value = cache[word] = xxhash.xxh32_intdigest(word.encode("utf-8"), seed)
+        hashes[position] = value
+    return hashes.astype(np.uint32)
 
 
 def fmix32(values: np.ndarray) -> np.ndarray:
@@ -90,4 +97,22 @@ def winnow(shingles: np.ndarray, window: int) -> np.ndarray:
         return np.zeros(0, dtype=np.uint32)
     if len(shingles) <= window:
         return np.asarray([shingles.min()], dtype=np.uint32)
-    return np.unique(sliding_window_view(shingles, window).min(axis=1))
+    return np.unique(window_minima(shingles, window))
+
+
+def window_minima(values: np.ndarray, window: int) -> np.ndarray:
+    """The minimum of every run of ``window`` consecutive values (``window`` <= len(values)).
+
+    By doubling: after each step ``minima[i]`` is the minimum of a run twice
+    as long, and a last step with overlapping runs reaches ``window``. That
+    is a handful of whole-array operations instead of one strided minimum
+    per window, about three times faster for the winnowing window.
+    """
+    minima, span = values, 1
+    while span * 2 <= window:
+        minima = np.minimum(minima[:-span], minima[span:])
+        span *= 2
+    rest = window - span  # 0 <= rest < span: the two runs overlap or meet
+    if rest:
+        minima = np.minimum(minima[:-rest], minima[rest:])
+    return minima
