@@ -19,7 +19,7 @@ from .shingles import shingle_hashes, token_hashes, winnow
 from .signature import band_keys, minhash_values
 from .tokens import tokenize
 
-__all__ = ["Fingerprint", "fingerprint", "TextTooShort"]
+__all__ = ["Fingerprint", "fingerprint", "TextTooShort", "encode_spans", "decode_spans"]
 
 
 class TextTooShort(ValueError):
@@ -74,7 +74,7 @@ class Fingerprint:
     def _blobs(self) -> dict[str, bytes]:
         return {
             "shingles": self.shingles.astype("<u4").tobytes(),
-            "spans": np.stack([self.token_starts, self.token_ends]).astype("<u4").tobytes(),
+            "spans": encode_spans(self.token_starts, self.token_ends),
             "quoted": np.packbits(self.quoted).tobytes(),
             "signature": self.signature.astype("<u4").tobytes(),
         }
@@ -97,16 +97,52 @@ class Fingerprint:
     @classmethod
     def from_blobs(cls, params: FingerprintParams, blobs: dict[str, bytes]) -> Fingerprint:
         shingles = np.frombuffer(blobs["shingles"], dtype="<u4").astype(np.uint32)
-        spans = np.frombuffer(blobs["spans"], dtype="<u4").astype(np.int64).reshape(2, -1)
-        quoted = np.unpackbits(np.frombuffer(blobs["quoted"], dtype=np.uint8))[: spans.shape[1]].astype(bool)
+        starts, ends = decode_spans(blobs["spans"])
+        quoted = np.unpackbits(np.frombuffer(blobs["quoted"], dtype=np.uint8))[: len(starts)].astype(bool)
         return cls(
             params=params,
             shingles=shingles,
-            token_starts=spans[0],
-            token_ends=spans[1],
+            token_starts=starts,
+            token_ends=ends,
             quoted=quoted,
             signature=np.frombuffer(blobs["signature"], dtype="<u4").astype(np.uint32),
         )
+
+
+def encode_spans(starts: np.ndarray, ends: np.ndarray) -> bytes:
+    """Token spans for storage: a width byte, then each token's gap from the previous token and its length.
+
+    Gaps and lengths are small, so they fit one byte each for nearly every
+    text: about a quarter of the eight bytes a token took as two 32-bit
+    offsets, which were half of a stored fingerprint. The encoded form has
+    an odd length; the first form (starts, then ends, as 32-bit offsets)
+    has a length divisible by 8, and is still read. A text whose tokens
+    overlap in the original (two tokens from one HTML entity) keeps it.
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    lengths = ends - starts
+    gaps = starts - np.concatenate([[0], ends[:-1]])
+    if len(starts) == 0 or gaps.min() < 0 or lengths.min() < 0:
+        return np.stack([starts, ends]).astype("<u4").tobytes()
+    largest = max(int(gaps.max()), int(lengths.max()))
+    width = 1 if largest < 1 << 8 else 2 if largest < 1 << 16 else 4
+    return bytes([width]) + np.concatenate([gaps, lengths]).astype(f"<u{width}").tobytes()
+
+
+def decode_spans(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) from either stored form; ValueError when ``blob`` is neither."""
+    if len(blob) % 2 == 0:
+        if len(blob) % 8:
+            raise ValueError("token spans of a length no form has")
+        spans = np.frombuffer(blob, dtype="<u4").astype(np.int64).reshape(2, -1)
+        return spans[0], spans[1]
+    width = blob[0]
+    if width not in (1, 2, 4) or (len(blob) - 1) % (2 * width):
+        raise ValueError("token spans of a width or length no form has")
+    gaps, lengths = np.frombuffer(blob, dtype=f"<u{width}", offset=1).astype(np.int64).reshape(2, -1)
+    ends = np.cumsum(gaps + lengths)
+    return ends - lengths, ends
 
 
 def _from_storage_form(params: FingerprintParams, blobs: dict[str, bytes], winnowed: bytes, keys: list[int]):

@@ -20,7 +20,10 @@ import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from fingerprints import Fingerprint, FingerprintParams, TextTooShort, fingerprint
+from fingerprints.fingerprint import decode_spans
 
 from .index_tiers import delete_article_rows
 from .store import IndexRows, _store_fingerprint, content_hash, params_id
@@ -117,12 +120,28 @@ def _known_params(connection) -> dict[int, FingerprintParams]:
 
 def _decode(params: FingerprintParams, blobs: dict[str, bytes], token_count: int) -> Fingerprint:
     """The stored fingerprint, or ValueError when its blobs do not hold one of ``token_count`` tokens."""
-    if len(blobs["spans"]) != 8 * token_count or len(blobs["signature"]) != 4 * params.num_perm:
+    if len(blobs["signature"]) != 4 * params.num_perm:
         raise ValueError("blob sizes do not fit the token count and parameters")
     print_ = Fingerprint.from_blobs(params, blobs)
-    if len(print_.shingles) != max(token_count - params.shingle_size + 1, 1) or len(print_.quoted) != token_count:
+    if (
+        len(print_.shingles) != max(token_count - params.shingle_size + 1, 1)
+        or len(print_.token_starts) != token_count
+        or len(print_.quoted) != token_count
+    ):
         raise ValueError("blob sizes do not fit the token count and parameters")
     return print_
+
+
+def _holds(stored: dict[str, bytes], print_: Fingerprint) -> bool:
+    """Whether the ``stored`` blobs are ``print_``'s, with its token spans in either stored form."""
+    fresh = print_.to_blobs()
+    if any(stored[name] != fresh[name] for name in ("shingles", "quoted", "signature")):
+        return False
+    try:
+        starts, ends = decode_spans(stored["spans"])
+    except ValueError:
+        return False
+    return np.array_equal(starts, print_.token_starts) and np.array_equal(ends, print_.token_ends)
 
 
 _TEMP_TABLES = [
@@ -138,9 +157,9 @@ def _drop_temp_tables(connection) -> None:
     connection.execute("DROP TABLE IF EXISTS temp.expected_band")
 
 
-def _fresh_blobs(text: str, params: FingerprintParams) -> dict[str, bytes] | None:
+def _fresh_print(text: str, params: FingerprintParams) -> Fingerprint | None:
     try:
-        return fingerprint(text, params).to_blobs()
+        return fingerprint(text, params)
     except TextTooShort:
         return None
 
@@ -182,7 +201,7 @@ def _check_articles(connection, report: CheckReport, current: FingerprintParams,
             except ValueError as error:
                 report.problems.append(Problem("fingerprint_corrupt", article_id, str(error)))
                 continue
-            if deep and _fresh_blobs(text, params) != stored:
+            if deep and not ((fresh := _fresh_print(text, params)) is not None and _holds(stored, fresh)):
                 report.problems.append(Problem("fingerprint_mismatch", article_id, "the fingerprint is not the text's"))
                 continue
             expected.add(article_id, outlet_id, print_)
@@ -357,7 +376,7 @@ def _repair_batch(connection, faults: dict[int, set[str]], current: FingerprintP
             connection.execute("DELETE FROM fingerprint WHERE article_id = ?", (article_id,))
             continue
         stored = dict(zip(("shingles", "spans", "quoted", "signature"), blobs, strict=True)) if has_print else None
-        if params_row not in known or stored != print_.to_blobs():
+        if params_row not in known or stored is None or not _holds(stored, print_):
             connection.execute("DELETE FROM fingerprint WHERE article_id = ?", (article_id,))
             _store_fingerprint(connection, article_id, params_id(params), print_)
         new_digest = content_hash(text)

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints import DEFAULT_PARAMS, canonical, compare, fingerprint, normalize, tokenize, tokenize_reference
+from fingerprints.fingerprint import decode_spans, encode_spans
 from fingerprints.shingles import shingle_hashes, shingle_hashes_reference, token_hashes, window_minima, winnow
 from fingerprints.signature import minhash, minhash_reference
 
@@ -241,6 +242,38 @@ def test_passage_offsets_point_at_equal_normalised_text(prefix, shared, suffix, 
             match[passage.match_start : passage.match_end]
         )
         assert passage.query_end > passage.query_start and passage.match_end > passage.match_start
+
+
+@st.composite
+def token_spans(draw):
+    """Token spans as tokenising makes them: in order, mostly apart, sometimes from one entity (overlapping)."""
+    starts, ends, position = [], [], draw(st.integers(0, 70_000))
+    for _ in range(draw(st.integers(1, 60))):
+        position += draw(st.one_of(st.integers(0, 3), st.integers(0, 300), st.integers(0, 70_000)))
+        if starts and draw(st.integers(0, 9)) == 0:
+            position = starts[-1]  # two tokens of one decoded entity share its span
+        length = draw(st.one_of(st.integers(1, 12), st.integers(1, 70_000)))
+        starts.append(position)
+        ends.append(position + length)
+        position += length
+    return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+
+
+@given(token_spans())
+def test_stored_token_spans_come_back_whole(spans):
+    starts, ends = spans
+    blob = encode_spans(starts, ends)
+    for decoded, original in zip(decode_spans(blob), spans, strict=True):
+        assert decoded.tolist() == original.tolist()
+    # The first stored form, two 32-bit offsets a token, is still read.
+    first_form = np.stack([starts, ends]).astype("<u4").tobytes()
+    assert [values.tolist() for values in decode_spans(first_form)] == [starts.tolist(), ends.tolist()]
+
+
+def test_token_spans_take_two_bytes_a_token_for_ordinary_text():
+    text = "The council said the harbour wall will be rebuilt over two winters, at a cost of forty million. " * 20
+    print_ = fingerprint(text)
+    assert len(print_.to_blobs()["spans"]) == 1 + 2 * print_.token_count
 
 
 def test_token_hashes_are_stable_across_processes():

@@ -129,6 +129,26 @@ def test_only_a_deep_check_sees_a_fingerprint_that_is_not_its_texts(corpus):
     assert snapshot(corpus) == before
 
 
+def test_fingerprints_stored_in_the_first_form_are_sound_and_kept(corpus):
+    # Token spans were first stored as two 32-bit offsets a token: such a
+    # database is read as it is, checks clean, and a repair leaves it be.
+    import numpy as np
+
+    from fingerprints.fingerprint import decode_spans
+
+    with sqlite3.connect(corpus) as connection:
+        rows = connection.execute("SELECT article_id, spans FROM fingerprint").fetchall()
+        connection.executemany(
+            "UPDATE fingerprint SET spans = ? WHERE article_id = ?",
+            [(np.stack(decode_spans(spans)).astype("<u4").tobytes(), article_id) for article_id, spans in rows],
+        )
+    before = snapshot(corpus)
+    assert all(len(spans) % 8 == 0 for spans in [row[3] for row in before["fingerprint"]])
+    result = run("check", "--db", corpus, "--deep", "--repair")
+    assert result.exit_code == 0 and "ok: no problems found" in result.output, result.output
+    assert snapshot(corpus) == before
+
+
 def test_a_changed_text_is_taken_as_the_truth(corpus):
     damage(corpus, ("UPDATE article SET text = ? WHERE id = 11", (article("https://other.example/", 5)["text"],)))
     result = run("check", "--db", corpus)
