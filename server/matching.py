@@ -446,8 +446,16 @@ def find_matches(
             break
     if not verified:
         return []
-    # Articles with their outlets in one query, for the verified matches only.
-    articles = list(Article.select(Article, Outlet).join(Outlet).where(Article.id.in_(list(verified))))
+    # Articles with their outlets in one query, for the verified matches
+    # only, and without their texts: a match does not show them.
+    articles = list(
+        Article.select(
+            Article.id, Article.url, Article.title, Article.published_at, Article.outlet, Outlet.id, Outlet.name,
+            Outlet.display_name,
+        )
+        .join(Outlet)
+        .where(Article.id.in_(list(verified)))
+    )  # fmt: skip
     labels = registry_labels(list({article.outlet_id for article in articles}))
     matches = [Match(article, verified[article.id], tuple(labels[article.outlet_id])) for article in articles]
     matches.sort(
