@@ -92,7 +92,7 @@ def ingest(fmt: str, path: Path, db_path: Path) -> tuple[dict, float]:
 
     import server.crawl.extract  # noqa: F401
     from server import create_app
-    from server.cli import ingest_lines
+    from server.cli import BULK_BATCH_SIZE, ingest_lines
     from server.ingest_formats import ingest_records, read_records
 
     app = create_app({"DATABASE": str(db_path)})
@@ -102,7 +102,7 @@ def ingest(fmt: str, path: Path, db_path: Path) -> tuple[dict, float]:
             with path.open("rb") as stream:
                 summary = ingest_lines(app, stream, show_progress=False)
         else:
-            summary = ingest_records(app, read_records(str(path), fmt), show_progress=False)
+            summary = ingest_records(app, read_records(str(path), fmt), batch_size=BULK_BATCH_SIZE, show_progress=False)
     seconds = time.perf_counter() - started
     return {"stored": summary.stored, "skipped": len(summary.skipped), "seconds": round(seconds, 2)}, seconds
 

@@ -213,7 +213,7 @@ def _stored_or_waiting(url: str, batch: list) -> bool:
     return any(article.url == url for article, _ in batch) or Article.select().where(Article.url == url).exists()
 
 
-def ingest_records(app, records, *, batch_size: int = 500, show_progress: bool = True, summary=None):
+def ingest_records(app, records, *, batch_size: int, show_progress: bool = True, summary=None):
     """Check, fingerprint and store records in batches, as ``ingest_lines`` does for JSONL lines."""
     from tqdm import tqdm
 
