@@ -183,6 +183,10 @@ def _numbered_chunks(stream, size: int):
 # 500 wrote 22.5 GB and took 138 s, batches of 5,000 wrote 6.8 GB and took
 # 104 s (2,000: 103 s; 10,000: 100 s, with 100 MiB more memory).
 BULK_BATCH_SIZE = 5_000
+# ... or fewer, once their texts reach this many characters: 5,000 news
+# articles are 20-40 million, but 5,000 long reports could be gigabytes,
+# held in memory until their transaction.
+BULK_BATCH_TEXT_CHARS = 64_000_000
 
 # For the connection of a bulk ingest only (see _bulk_pragmas).
 BULK_CACHE_MIB = 512
@@ -244,14 +248,17 @@ def ingest_lines(
     recent_limit = app.config["INDEX_RECENT_LIMIT"]
     summary = IngestSummary()
     batch: list = []
+    batch_chars = 0
 
     def flush() -> None:
+        nonlocal batch_chars
         if not batch:
             return
         results = ingest([a for a, _ in batch], settings.params, [p for _, p in batch])
         for result in results:
             setattr(summary, result.status, getattr(summary, result.status) + 1)
         batch.clear()
+        batch_chars = 0
         merge_if_due(database, recent_limit)
 
     jobs = ((chunk, max_text_bytes, settings.params) for chunk in _numbered_chunks(stream, 64))
@@ -280,7 +287,8 @@ def ingest_lines(
                             progress.write(f"skipped {parsed}", file=sys.stderr)
                         continue
                     batch.append(parsed)
-                    if len(batch) >= batch_size:
+                    batch_chars += len(parsed[0].text)
+                    if len(batch) >= batch_size or batch_chars >= BULK_BATCH_TEXT_CHARS:
                         flush()
             flush()
     finally:

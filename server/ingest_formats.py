@@ -219,6 +219,7 @@ def ingest_records(app, records, *, batch_size: int, show_progress: bool = True,
 
     from fingerprints import TextTooShort, fingerprint
 
+    from . import cli
     from .cli import IngestSummary
     from .db import database
     from .errors import ApiError
@@ -231,12 +232,15 @@ def ingest_records(app, records, *, batch_size: int, show_progress: bool = True,
     max_text_bytes = app.config["MAX_TEXT_BYTES"]
     summary = summary or IngestSummary()
     batch: list = []
+    batch_chars = 0
 
     def flush() -> None:
+        nonlocal batch_chars
         if batch:
             for result in ingest([a for a, _ in batch], params, [p for _, p in batch]):
                 setattr(summary, result.status, getattr(summary, result.status) + 1)
             batch.clear()
+            batch_chars = 0
             merge_if_due(database, app.config["INDEX_RECENT_LIMIT"])
 
     progress = tqdm(unit=" records", disable=not show_progress, file=sys.stderr, mininterval=0.5)
@@ -255,6 +259,7 @@ def ingest_records(app, records, *, batch_size: int, show_progress: bool = True,
                         summary.ignored += 1
                         continue
                     batch.append((article, fingerprint(article.text, params)))
+                    batch_chars += len(article.text)
                     message = None
                 except ApiError as error:
                     message = f"{where}: {error.message}"
@@ -264,7 +269,8 @@ def ingest_records(app, records, *, batch_size: int, show_progress: bool = True,
                 summary.skipped.append(message)
                 if show_progress:
                     progress.write(f"skipped {message}", file=sys.stderr)
-            if len(batch) >= batch_size:
+            # The same bound on the texts held as ingest_lines (server/cli.py).
+            if len(batch) >= batch_size or batch_chars >= cli.BULK_BATCH_TEXT_CHARS:
                 flush()
         flush()
     return summary

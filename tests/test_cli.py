@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
 from click.testing import CliRunner
 
 from server.cli import main
@@ -116,3 +117,39 @@ def test_parallel_ingest_stores_the_same_articles_in_file_order(tmp_path):
         assert one.execute(query).fetchall() == two.execute(query).fetchall()
         postings = "SELECT hash, article_id FROM posting ORDER BY hash, article_id"
         assert one.execute(postings).fetchall() == two.execute(postings).fetchall()
+
+
+@pytest.mark.parametrize("source_format", ["jsonl", "csv"])
+def test_a_bulk_batch_is_written_early_once_its_texts_are_large(tmp_path, db_path, monkeypatch, source_format):
+    # Seven articles of equal length, a text budget of three: batches of
+    # 3, 3 and 1 however large --batch-size is, so that long documents never
+    # pile up in memory by the thousand.
+    import csv
+
+    import server.cli
+    import server.store
+
+    texts = [f"{WIRE_STORY} Update number {n}." for n in range(7)]
+    urls = [f"https://wire.example/{n}" for n in range(7)]
+    if source_format == "jsonl":
+        source = write_jsonl(tmp_path / "in.jsonl", [good(url, text) for url, text in zip(urls, texts, strict=True)])
+    else:
+        source = tmp_path / "in.csv"
+        with source.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["url", "text"])
+            writer.writerows(zip(urls, texts, strict=True))
+    written: list[int] = []
+    store_batch = server.store.ingest
+
+    def counting(articles, *rest, **options):
+        written.append(len(articles))
+        return store_batch(articles, *rest, **options)
+
+    monkeypatch.setattr(server.store, "ingest", counting)
+    monkeypatch.setattr(server.cli, "BULK_BATCH_TEXT_CHARS", 3 * max(map(len, texts)))
+    result = run("ingest", str(source), "--db", db_path, "--quiet", "--no-link")
+    assert result.exit_code == 0, result.output
+    assert written == [3, 3, 1]
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM article").fetchone()[0] == 7
