@@ -134,6 +134,43 @@ class IngestSummary:
         return self.created + self.updated + self.unchanged
 
 
+class BulkBatch:
+    """Articles of a bulk ingest (with their fingerprints) waiting for their transaction.
+
+    Written once ``batch_size`` of them wait, or fewer once their texts reach
+    ``BULK_BATCH_TEXT_CHARS``; the counts go into ``summary``. Shared by
+    every ingest format, so that they batch alike.
+    """
+
+    def __init__(self, app, summary: IngestSummary, batch_size: int) -> None:
+        self._params = app.extensions["wiretrace"].params
+        self._recent_limit = app.config["INDEX_RECENT_LIMIT"]
+        self._summary = summary
+        self._batch_size = batch_size
+        self.waiting: list[tuple] = []
+        self._chars = 0
+
+    def add(self, article, print_) -> None:
+        self.waiting.append((article, print_))
+        self._chars += len(article.text)
+        if len(self.waiting) >= self._batch_size or self._chars >= BULK_BATCH_TEXT_CHARS:
+            self.write()
+
+    def write(self) -> None:
+        from . import store
+        from .db import database
+        from .index_tiers import merge_if_due
+
+        if not self.waiting:
+            return
+        results = store.ingest([a for a, _ in self.waiting], self._params, [p for _, p in self.waiting])
+        for result in results:
+            setattr(self._summary, result.status, getattr(self._summary, result.status) + 1)
+        self.waiting.clear()
+        self._chars = 0
+        merge_if_due(database, self._recent_limit)
+
+
 def _parse_line(raw: bytes, number: int, max_text_bytes: int, params):
     """One line of an ingest file -> (article, fingerprint), or an error message naming the line."""
     from fingerprints import TextTooShort, fingerprint
@@ -239,27 +276,12 @@ def ingest_lines(
     from tqdm import tqdm
 
     from .db import database
-    from .index_tiers import merge_if_due
     from .search import search_index_paused
-    from .store import ingest
 
     settings = app.extensions["wiretrace"]
     max_text_bytes = app.config["MAX_TEXT_BYTES"]
-    recent_limit = app.config["INDEX_RECENT_LIMIT"]
     summary = IngestSummary()
-    batch: list = []
-    batch_chars = 0
-
-    def flush() -> None:
-        nonlocal batch_chars
-        if not batch:
-            return
-        results = ingest([a for a, _ in batch], settings.params, [p for _, p in batch])
-        for result in results:
-            setattr(summary, result.status, getattr(summary, result.status) + 1)
-        batch.clear()
-        batch_chars = 0
-        merge_if_due(database, recent_limit)
+    batch = BulkBatch(app, summary, batch_size)
 
     jobs = ((chunk, max_text_bytes, settings.params) for chunk in _numbered_chunks(stream, 64))
     pool = None
@@ -286,11 +308,8 @@ def ingest_lines(
                         if show_progress:
                             progress.write(f"skipped {parsed}", file=sys.stderr)
                         continue
-                    batch.append(parsed)
-                    batch_chars += len(parsed[0].text)
-                    if len(batch) >= batch_size or batch_chars >= BULK_BATCH_TEXT_CHARS:
-                        flush()
-            flush()
+                    batch.add(*parsed)
+            batch.write()
     finally:
         if pool is not None:
             pool.terminate()

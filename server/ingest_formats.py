@@ -219,29 +219,16 @@ def ingest_records(app, records, *, batch_size: int, show_progress: bool = True,
 
     from fingerprints import TextTooShort, fingerprint
 
-    from . import cli
-    from .cli import IngestSummary
+    from .cli import BulkBatch, IngestSummary
     from .db import database
     from .errors import ApiError
-    from .index_tiers import merge_if_due
     from .search import search_index_paused
-    from .store import ingest
     from .validation import parse_article
 
     params = app.extensions["wiretrace"].params
     max_text_bytes = app.config["MAX_TEXT_BYTES"]
     summary = summary or IngestSummary()
-    batch: list = []
-    batch_chars = 0
-
-    def flush() -> None:
-        nonlocal batch_chars
-        if batch:
-            for result in ingest([a for a, _ in batch], params, [p for _, p in batch]):
-                setattr(summary, result.status, getattr(summary, result.status) + 1)
-            batch.clear()
-            batch_chars = 0
-            merge_if_due(database, app.config["INDEX_RECENT_LIMIT"])
+    batch = BulkBatch(app, summary, batch_size)
 
     progress = tqdm(unit=" records", disable=not show_progress, file=sys.stderr, mininterval=0.5)
     with progress, database.connection_context(), search_index_paused(database):
@@ -255,11 +242,10 @@ def ingest_records(app, records, *, batch_size: int, show_progress: bool = True,
             else:
                 try:
                     article = parse_article(record, max_text_bytes)
-                    if record.get(_COPY) and _stored_or_waiting(article.url, batch):
+                    if record.get(_COPY) and _stored_or_waiting(article.url, batch.waiting):
                         summary.ignored += 1
                         continue
-                    batch.append((article, fingerprint(article.text, params)))
-                    batch_chars += len(article.text)
+                    batch.add(article, fingerprint(article.text, params))
                     message = None
                 except ApiError as error:
                     message = f"{where}: {error.message}"
@@ -269,8 +255,5 @@ def ingest_records(app, records, *, batch_size: int, show_progress: bool = True,
                 summary.skipped.append(message)
                 if show_progress:
                     progress.write(f"skipped {message}", file=sys.stderr)
-            # The same bound on the texts held as ingest_lines (server/cli.py).
-            if len(batch) >= batch_size or batch_chars >= cli.BULK_BATCH_TEXT_CHARS:
-                flush()
-        flush()
+        batch.write()
     return summary
