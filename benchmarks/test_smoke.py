@@ -104,3 +104,11 @@ def test_scale_tiny(tmp_path):
     assert result["match_wire_story"]["matches_per_query"] == 20
     assert result["accuracy"]["copy_recall"] >= 0.9 and result["accuracy"]["precision"] >= 0.9
     assert not (tmp_path / "work").exists()  # the corpus and database are removed unless --keep
+
+
+def test_fts_settings_quick(tmp_path):
+    result = _run("fts_settings.py", tmp_path / "fts_settings.json")
+    for name in ("fts5_defaults", "bulk_settings"):
+        (run,) = result["runs"][name]
+        assert run["articles"] == 3_000 and run["segments"] >= 1
+    assert result["speedup_vs_fts5_defaults"] > 0

@@ -261,3 +261,40 @@ def test_catching_up_goes_a_chunk_at_a_time_and_misses_nothing(db_path, seeded, 
     with sqlite3.connect(db_path) as connection:
         assert connection.execute("SELECT indexed_through, paused FROM search_state").fetchone() == (9, 0)
     fts_is_consistent(db_path)
+
+
+def _fts_settings(db_path) -> dict:
+    with sqlite3.connect(db_path) as connection:
+        return dict(connection.execute("SELECT k, v FROM article_fts_config WHERE k IN ('automerge', 'hashsize')"))
+
+
+def test_a_bulk_load_indexes_full_chunks_as_it_goes_and_the_rest_at_its_end(tmp_path, db_path, seeded, monkeypatch):
+    import server.search
+
+    monkeypatch.setattr(server.search, "CATCH_UP_CHUNK", 4)
+    seen_while_loading: list[tuple[int | None, dict]] = []
+    index_chunk = server.search.index_waiting_chunk
+
+    def watched(database, **options):
+        indexed = index_chunk(database, **options)
+        if not options.get("lift_pause_when_done"):
+            seen_while_loading.append((indexed, _fts_settings(db_path)))
+        return indexed
+
+    monkeypatch.setattr(server.search, "index_waiting_chunk", watched)
+    source = tmp_path / "lamps.jsonl"
+    lines = [{"url": f"https://k.example/{n}", "text": f"Lighthouse lamp number {n} was lit."} for n in range(11)]
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["ingest", str(source), "--db", db_path, "--quiet", "--batch-size", "3"])
+    assert result.exit_code == 0, result.output
+    # Batches of 3, 3, 3 and 2 against chunks of 4: 3 wait after the first
+    # batch (too few), 6 after the second (4 indexed), 5 after the third (4
+    # indexed), 3 after the last; those are left to the end.
+    assert [indexed for indexed, _ in seen_while_loading] == [0, 4, 4, 0]
+    # While the load ran the index had the bulk settings; now the defaults.
+    assert seen_while_loading[0][1] == {"automerge": 16, "hashsize": 64 * 2**20}
+    assert _fts_settings(db_path) == {"automerge": 4, "hashsize": 2**20}
+    assert len(search(seeded, "q=lamp&limit=50")) == 11
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("SELECT paused FROM search_state").fetchone() == (0,)
+    fts_is_consistent(db_path)
