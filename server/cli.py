@@ -251,6 +251,34 @@ def _bulk_pragmas(database) -> None:
     database.execute_sql(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
 
 
+CHUNK_LINES = 64  # lines a worker parses and fingerprints per task
+
+
+def _read_ahead_chunks(workers: int, batch_size: int) -> int:
+    """Chunks the workers may finish ahead of the writer: two batches' worth.
+
+    While the writer stores one batch, the workers go on with the next two.
+    With a window smaller than a batch (16 chunks of 64 lines against
+    batches of 5,000) they stopped soon after each batch began and waited
+    for it, and the writer then waited for them: on the 1M corpus's first
+    200,000 articles the writer spent 50 of 114 s waiting.
+    """
+    return max(8 * workers, -(-2 * batch_size // CHUNK_LINES))
+
+
+def _lower_priority() -> None:
+    """In each worker: yield the CPU to the writing process whenever it has work.
+
+    The writer is the one process that cannot run in parallel with itself;
+    with three processes on two cores, a worker that takes the CPU from it
+    delays every worker's results. The workers use whatever it leaves.
+    """
+    import os
+
+    if hasattr(os, "nice"):
+        os.nice(10)
+
+
 def _bounded_imap(pool, function, jobs, window: int):
     """``pool.imap`` in order, with at most ``window`` chunks read ahead.
 
@@ -289,13 +317,13 @@ def ingest_lines(
     summary = IngestSummary()
     batch = BulkBatch(app, summary, batch_size)
 
-    jobs = ((chunk, max_text_bytes, settings.params) for chunk in _numbered_chunks(stream, 64))
+    jobs = ((chunk, max_text_bytes, settings.params) for chunk in _numbered_chunks(stream, CHUNK_LINES))
     pool = None
     if workers > 1:
         import multiprocessing
 
-        pool = multiprocessing.get_context("spawn").Pool(workers)
-        parsed_chunks = _bounded_imap(pool, _parse_chunk, jobs, 8 * workers)
+        pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_lower_priority)
+        parsed_chunks = _bounded_imap(pool, _parse_chunk, jobs, _read_ahead_chunks(workers, batch_size))
     else:
         parsed_chunks = map(_parse_chunk, jobs)
     progress = tqdm(unit=" lines", disable=not show_progress, file=sys.stderr, mininterval=0.5)

@@ -153,3 +153,29 @@ def test_a_bulk_batch_is_written_early_once_its_texts_are_large(tmp_path, db_pat
     assert written == [3, 3, 1]
     with sqlite3.connect(db_path) as connection:
         assert connection.execute("SELECT COUNT(*) FROM article").fetchone()[0] == 7
+
+
+def test_workers_may_run_two_batches_ahead_of_the_writer():
+    from server.cli import CHUNK_LINES, _read_ahead_chunks
+
+    assert _read_ahead_chunks(2, 5_000) * CHUNK_LINES >= 10_000
+    assert _read_ahead_chunks(2, 5_000) * CHUNK_LINES < 10_000 + CHUNK_LINES
+    # Small batches still keep every worker busy with several chunks.
+    assert _read_ahead_chunks(4, 10) == 32
+
+
+def _own_niceness(_: int) -> int:
+    import os
+
+    return os.nice(0)
+
+
+def test_the_workers_yield_the_cpu_to_the_writer():
+    import multiprocessing
+    import os
+
+    from server.cli import _lower_priority
+
+    with multiprocessing.get_context("spawn").Pool(1, initializer=_lower_priority) as pool:
+        worker_niceness = pool.map(_own_niceness, [0])[0]
+    assert worker_niceness == min(os.nice(0) + 10, 19)
