@@ -4,7 +4,7 @@ text -> normalise -> tokens -> shingles -> MinHash and winnowing -> (an index
 proposes candidates) -> verification decides, with passages.
 """
 
-from .fingerprint import Fingerprint, TextTooShort, fingerprint
+from .fingerprint import Fingerprint, FingerprintRecord, TextTooShort, fingerprint
 from .normalize import Normalized, normalize
 from .params import DEFAULT_PARAMS, NORMALISER_VERSION, FingerprintParams
 from .tokens import Tokens, canonical, tokenize, tokenize_reference
@@ -15,6 +15,7 @@ __all__ = [
     "NORMALISER_VERSION",
     "Comparison",
     "Fingerprint",
+    "FingerprintRecord",
     "FingerprintParams",
     "Normalized",
     "Passage",

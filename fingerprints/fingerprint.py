@@ -19,7 +19,7 @@ from .shingles import shingle_hashes, token_hashes, winnow
 from .signature import band_keys, minhash_values
 from .tokens import tokenize
 
-__all__ = ["Fingerprint", "fingerprint", "TextTooShort", "encode_spans", "decode_spans"]
+__all__ = ["Fingerprint", "FingerprintRecord", "fingerprint", "TextTooShort", "encode_spans", "decode_spans"]
 
 
 class TextTooShort(ValueError):
@@ -63,9 +63,6 @@ class Fingerprint:
         """Tokens per shingle: the parameter, or all the tokens of a shorter text."""
         return min(self.params.shingle_size, self.token_count)
 
-    # Cached, like ``winnowed`` and the blobs: a parallel ingest computes them
-    # in the worker that made the fingerprint, and they travel with it, so
-    # the single writing process only writes.
     @cached_property
     def band_keys(self) -> list[int]:
         return band_keys(self.signature, self.params)
@@ -83,15 +80,20 @@ class Fingerprint:
         """Compact little-endian arrays for storage; ``from_blobs`` reverses it."""
         return dict(self._blobs)
 
-    def prepare_for_storage(self) -> Fingerprint:
-        """Compute now what storing needs (index hashes, band keys, blobs); returns ``self``."""
-        _ = self.winnowed, self.band_keys, self._blobs
-        return self
+    def storage_record(self) -> FingerprintRecord:
+        """What storing this fingerprint needs, and nothing to decode: what a parallel ingest's workers send."""
+        return FingerprintRecord(
+            params=self.params,
+            blobs=self._blobs,
+            winnowed_bytes=self.winnowed.astype("<u4").tobytes(),
+            band_keys=self.band_keys,
+            token_count=self.token_count,
+        )
 
     def __reduce__(self):
-        # A parallel ingest sends every fingerprint from a worker to the
-        # writing process: the storage form and the index keys are all the
-        # writer needs, and about half the bytes of every array pickled.
+        # Pickled in its storage form, with the index keys: about half the
+        # bytes of every array pickled. (A parallel ingest sends the lighter
+        # FingerprintRecord instead, which the writer need not decode.)
         return (_from_storage_form, (self.params, self._blobs, self.winnowed.astype("<u4").tobytes(), self.band_keys))
 
     @classmethod
@@ -107,6 +109,34 @@ class Fingerprint:
             quoted=quoted,
             signature=np.frombuffer(blobs["signature"], dtype="<u4").astype(np.uint32),
         )
+
+
+@dataclass(frozen=True)
+class FingerprintRecord:
+    """A fingerprint in the form it is stored: blobs, index hashes, band keys and token count.
+
+    The writing process of a parallel ingest only stores fingerprints, and
+    decoding each one back into arrays cost it about 30 µs an article, a
+    tenth of its work. It offers what the storing code reads of a
+    :class:`Fingerprint` (``token_count``, ``winnowed``, ``band_keys``,
+    ``to_blobs()``), and :meth:`fingerprint` gives the whole one back.
+    """
+
+    params: FingerprintParams
+    blobs: dict[str, bytes]
+    winnowed_bytes: bytes
+    band_keys: list[int]
+    token_count: int
+
+    @property
+    def winnowed(self) -> np.ndarray:
+        return np.frombuffer(self.winnowed_bytes, dtype="<u4").astype(np.uint32)
+
+    def to_blobs(self) -> dict[str, bytes]:
+        return dict(self.blobs)
+
+    def fingerprint(self) -> Fingerprint:
+        return _from_storage_form(self.params, self.blobs, self.winnowed_bytes, self.band_keys)
 
 
 def encode_spans(starts: np.ndarray, ends: np.ndarray) -> bytes:

@@ -195,7 +195,7 @@ def _parse_line(raw: bytes, number: int, max_text_bytes: int, params):
         return f"line {number}: not valid JSON ({error.msg} at column {error.colno})"
     try:
         article = parse_article(payload, max_text_bytes)
-        return article, fingerprint(article.text, params).prepare_for_storage()
+        return article, fingerprint(article.text, params).storage_record()
     except ApiError as error:
         return f"line {number}: {error.message}"
     except TextTooShort:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fingerprints import Fingerprint, FingerprintParams, TextTooShort, fingerprint
+from fingerprints import Fingerprint, FingerprintParams, FingerprintRecord, TextTooShort, fingerprint
 
 from .db import Article, ArticleFingerprint, Outlet, ParamsRecord, database, utc_now
 from .errors import ApiError
@@ -25,6 +25,10 @@ from .validation import ArticleInput
 from .versions import keep_previous_version
 
 __all__ = ["ingest", "params_id", "load_fingerprint", "article_summary", "article_detail", "stats", "IngestResult"]
+
+
+# What storing reads of a fingerprint; a parallel ingest's workers send the record.
+Storable = Fingerprint | FingerprintRecord
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class IndexRows:
         self._keys: list[list[int]] = []
         self._owners: list[tuple[int, int]] = []  # (outlet_id, article_id) of each added fingerprint
 
-    def add(self, article_id: int, outlet_id: int, print_: Fingerprint) -> None:
+    def add(self, article_id: int, outlet_id: int, print_: Storable) -> None:
         self._hashes.append(print_.winnowed)
         self._keys.append(print_.band_keys)
         self._owners.append((outlet_id, article_id))
@@ -126,7 +130,7 @@ class IndexRows:
         note_added(connection, added)
 
 
-def _add_to_index(connection, article_id: int, outlet_id: int, print_: Fingerprint) -> None:
+def _add_to_index(connection, article_id: int, outlet_id: int, print_: Storable) -> None:
     rows = IndexRows()
     rows.add(article_id, outlet_id, print_)
     rows.write(connection)
@@ -153,12 +157,12 @@ _FINGERPRINT_SQL = (
 )
 
 
-def _fingerprint_row(article_id: int, params_row: int, print_: Fingerprint) -> tuple:
+def _fingerprint_row(article_id: int, params_row: int, print_: Storable) -> tuple:
     blobs = print_.to_blobs()
     return (article_id, params_row, blobs["shingles"], blobs["spans"], blobs["quoted"], blobs["signature"])
 
 
-def _store_fingerprint(connection, article_id: int, params_row: int, print_: Fingerprint) -> None:
+def _store_fingerprint(connection, article_id: int, params_row: int, print_: Storable) -> None:
     connection.execute(_FINGERPRINT_SQL, _fingerprint_row(article_id, params_row, print_))
 
 
@@ -211,7 +215,7 @@ class NewArticles:
         self._articles: list[tuple] = []
         self._fingerprints: list[tuple] = []
 
-    def add(self, article: ArticleInput, outlet_id: int, digest: str, print_: Fingerprint) -> int:
+    def add(self, article: ArticleInput, outlet_id: int, digest: str, print_: Storable) -> int:
         article_id = self._next_id
         self._next_id += 1
         self._articles.append(
@@ -242,7 +246,7 @@ class NewArticles:
 
 
 def ingest(
-    articles: list[ArticleInput], params: FingerprintParams, prints: list[Fingerprint] | None = None
+    articles: list[ArticleInput], params: FingerprintParams, prints: list[Storable] | None = None
 ) -> list[IngestResult]:
     """Store a batch in one transaction; either every article is stored or none is.
 

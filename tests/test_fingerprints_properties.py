@@ -297,3 +297,20 @@ def test_a_pickled_fingerprint_comes_back_whole(text):
     assert restored.band_keys == original.band_keys
     assert restored.to_blobs() == original.to_blobs()
     assert restored.signature.dtype == original.signature.dtype and restored.token_starts.dtype == np.int64
+
+
+@given(word_texts)
+@settings(max_examples=100, deadline=None)
+def test_a_storage_record_stores_what_its_fingerprint_stores(text):
+    # What a parallel ingest's workers send to the writer, pickled.
+    import pickle
+
+    original = fingerprint(text)
+    record = pickle.loads(pickle.dumps(original.storage_record()))
+    assert record.to_blobs() == original.to_blobs()
+    assert np.array_equal(record.winnowed, original.winnowed) and record.winnowed.dtype == np.uint32
+    assert record.band_keys == original.band_keys
+    assert record.token_count == original.token_count
+    whole = record.fingerprint()
+    for name in ("shingles", "token_starts", "token_ends", "quoted", "signature"):
+        assert np.array_equal(getattr(whole, name), getattr(original, name)), name
