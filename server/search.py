@@ -10,14 +10,16 @@ text, and delete changes the index in the same transaction, whichever code
 made the change (ingest, ``wiretrace check --repair``, ...).
 
 Indexing article by article costs a bulk load about a third of its time,
-and indexing what it stored in bulk at the end (20,000 articles per
-statement) costs a sixth of that. So a bulk writer (``wiretrace ingest``) *pauses* the index:
-``search_state`` records that every article up to ``indexed_through`` is
-indexed and none after it, and while ``paused`` is set, new articles wait
-(the insert trigger skips them; updates and deletes of waiting articles
-have nothing to change). :func:`catch_up_search_index` indexes the waiting
-articles and lifts the pause in one transaction. Until then search does not
-see them; ``wiretrace stats`` reports how many wait. A bulk load killed
+and indexing what it stored in bulk (20,000 articles per statement) costs
+a sixth of that. So a bulk writer (``wiretrace ingest``) *pauses* the
+index: ``search_state`` records that every article up to
+``indexed_through`` is indexed and none after it, and while ``paused`` is
+set, new articles wait (the insert trigger skips them; updates and deletes
+of waiting articles have nothing to change). The bulk writer indexes a
+full chunk of waiting articles between its batches
+(:func:`index_waiting_chunk`), and :func:`catch_up_search_index` indexes
+the rest and lifts the pause. Until then search does not see them;
+``wiretrace stats`` reports how many wait. A bulk load killed
 before it caught up leaves the pause set: the next ``wiretrace ingest`` or
 ``wiretrace search-index --catch-up`` finishes it. Without the index,
 search answers 503 (``wiretrace search-index --rebuild`` builds it).
