@@ -260,12 +260,15 @@ def score(
     shared = distinct(query.shingles, [p.query_shingles(query_width) for p in kept])
     query_boiler = distinct(query.shingles, [p.query_shingles(query_width) for p in boilerplate])
     match_boiler = distinct(match.shingles, [p.match_shingles(match_width) for p in boilerplate])
-    query_set = _without(query.distinct_shingles, query_boiler)
-    match_set = _without(match.distinct_shingles, match_boiler)
+    # Each text's boilerplate shingles are distinct values of its own
+    # shingles, so taking them out of its set removes exactly that many:
+    # only the sizes are needed, not the sets.
+    query_size = len(query.distinct_shingles) - len(query_boiler)
+    match_size = len(match.distinct_shingles) - len(match_boiler)
     common = len(shared)
-    containment_query = common / len(query_set) if len(query_set) else 0.0
-    containment_match = common / len(match_set) if len(match_set) else 0.0
-    union = len(query_set) + len(match_set) - common
+    containment_query = common / query_size if query_size else 0.0
+    containment_match = common / match_size if match_size else 0.0
+    union = query_size + match_size - common
     similarity = common / union if union else 0.0
 
     evidence, verified = weigh_evidence(kept, query.token_count, match.token_count, options)
@@ -278,10 +281,6 @@ def score(
         evidence_tokens=evidence,
         verified=verified,
     )
-
-
-def _without(distinct: np.ndarray, removed: np.ndarray) -> np.ndarray:
-    return np.setdiff1d(distinct, removed, assume_unique=True) if len(removed) else distinct
 
 
 def required_evidence(query_tokens: int, match_tokens: int, options: VerifyOptions = DEFAULT_OPTIONS) -> int:

@@ -314,3 +314,47 @@ def test_a_storage_record_stores_what_its_fingerprint_stores(text):
     whole = record.fingerprint()
     for name in ("shingles", "token_starts", "token_ends", "quoted", "signature"):
         assert np.array_equal(getattr(whole, name), getattr(original, name)), name
+
+
+def _reference_scores(query, match, judged_passages):
+    """Similarity and containments from Python sets: the definition score() must agree with."""
+    kept = [p for p in judged_passages if not p.boilerplate]
+    boiler = [p for p in judged_passages if p.boilerplate]
+
+    def values(print_, spans):
+        return {int(v) for span in spans for v in print_.shingles[span]}
+
+    shared = values(query, [p.query_shingles(query.shingle_width) for p in kept])
+    query_set = {int(v) for v in query.shingles} - values(query, [p.query_shingles(query.shingle_width) for p in boiler])
+    match_set = {int(v) for v in match.shingles} - values(match, [p.match_shingles(match.shingle_width) for p in boiler])
+    union = len(query_set) + len(match_set) - len(shared)
+    return (
+        min(1.0, len(shared) / union) if union else 0.0,
+        min(1.0, len(shared) / len(query_set)) if query_set else 0.0,
+        min(1.0, len(shared) / len(match_set)) if match_set else 0.0,
+    )
+
+
+@given(st.lists(words, min_size=30, max_size=120), st.integers(0, 2**32 - 1), st.data())
+@settings(max_examples=100, deadline=None)
+def test_scores_with_boilerplate_set_aside_agree_with_sets(base, seed, data):
+    import random
+
+    from fingerprints import covered_tokens, score, set_aside_boilerplate
+    from fingerprints.verify import align
+
+    rng = random.Random(seed)
+    # A copy with some words changed, and a stretch of the query called boilerplate.
+    copy = [word if rng.random() > 0.1 else "edited" for word in base]
+    query, match = fingerprint(" ".join(base)), fingerprint(" ".join(copy))
+    passages = align(query, match)
+    start = data.draw(st.integers(0, len(base) - 1))
+    length = data.draw(st.integers(0, len(base) - start))
+    boilerplate = np.zeros(query.token_count, dtype=bool)
+    boilerplate[start : start + length] = True
+    judged = set_aside_boilerplate(query, match, passages, boilerplate)
+    comparison = score(query, match, judged)
+    expected = _reference_scores(query, match, judged)
+    got = (comparison.similarity, comparison.containment_query, comparison.containment_match)
+    assert np.allclose(got, expected), (got, expected)
+    assert covered_tokens(query, [p for p in judged if p.boilerplate]).sum() <= boilerplate.sum()
