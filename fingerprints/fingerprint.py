@@ -91,10 +91,10 @@ class Fingerprint:
         )
 
     def __reduce__(self):
-        # Pickled in its storage form, with the index keys: about half the
-        # bytes of every array pickled. (A parallel ingest sends the lighter
-        # FingerprintRecord instead, which the writer need not decode.)
-        return (_from_storage_form, (self.params, self._blobs, self.winnowed.astype("<u4").tobytes(), self.band_keys))
+        # Pickled as its storage record, and decoded whole when unpickled:
+        # about half the bytes of every array pickled. (A parallel ingest
+        # sends the record itself, which the writer need not decode.)
+        return (FingerprintRecord.fingerprint, (self.storage_record(),))
 
     @classmethod
     def from_blobs(cls, params: FingerprintParams, blobs: dict[str, bytes]) -> Fingerprint:
