@@ -45,18 +45,77 @@ class Fingerprint:
         return winnow(self.shingles, self.params.winnow_window)
 
     @cached_property
+    def shingle_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """(stable argsort of the shingles, the shingles in that order).
+
+        Aligning sorts each text once: a query is aligned with dozens of
+        texts, and each of them is aligned and scored with the query.
+        """
+        # One sort of (hash, position) pairs packed in 64 bits: the same order
+        # as a stable argsort, at two thirds of its cost.
+        positions = np.arange(len(self.shingles), dtype=np.uint64)
+        keys = np.sort((self.shingles.astype(np.uint64) << np.uint64(32)) | positions)
+        return (keys & np.uint64(0xFFFFFFFF)).astype(np.int64), (keys >> np.uint64(32)).astype(np.uint32)
+
+    @cached_property
+    def _distinct_starts(self) -> np.ndarray:
+        """Where each distinct value begins in the sorted shingles."""
+        ordered = self.shingle_order[1]
+        if not len(ordered):
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+
+    @cached_property
     def distinct_shingles(self) -> np.ndarray:
         """Sorted distinct shingle hashes: the set the scores are over (a query's is scored against many texts)."""
-        return np.unique(self.shingles)
+        return self.shingle_order[1][self._distinct_starts]
+
+    @cached_property
+    def shingle_ids(self) -> np.ndarray:
+        """For each shingle, the index of its value in :attr:`distinct_shingles`.
+
+        Counting the distinct values among some shingles is then a pass over
+        a table, not a sort.
+        """
+        order, ordered = self.shingle_order
+        new_value = np.zeros(len(ordered), dtype=np.int64)
+        new_value[self._distinct_starts[1:]] = 1
+        ids = np.empty(len(ordered), dtype=np.int64)
+        ids[order] = np.cumsum(new_value)
+        return ids
 
     @cached_property
     def occurrence_rank(self) -> np.ndarray:
         """For each shingle, how many earlier shingles of this text have the same hash."""
-        order = np.argsort(self.shingles, kind="stable")
-        ordered = self.shingles[order]
-        rank = np.empty(len(self.shingles), dtype=np.int64)
-        rank[order] = np.arange(len(self.shingles)) - np.searchsorted(ordered, ordered, side="left")
+        order, ordered = self.shingle_order
+        starts = self._distinct_starts
+        # Position in the sorted order minus where the value's run begins.
+        run_starts = np.repeat(starts, np.diff(np.append(starts, len(ordered))))
+        rank = np.empty(len(ordered), dtype=np.int64)
+        rank[order] = np.arange(len(ordered)) - run_starts
         return rank
+
+    @cached_property
+    def quotation_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Running counts of quoted tokens and of quotation openings, from token 0.
+
+        Whether a passage is one quotation is asked of every passage of
+        every pair; with these it is two subtractions.
+        """
+        quoted = self.quoted.astype(np.int64)
+        openings = np.zeros(len(quoted), dtype=np.int64)
+        openings[1:] = quoted[1:] & (1 - quoted[:-1])
+        zero = np.zeros(1, dtype=np.int64)
+        return np.concatenate((zero, np.cumsum(quoted))), np.concatenate((zero, np.cumsum(openings)))
+
+    def count_distinct(self, spans: list[slice]) -> int:
+        """How many distinct shingle values lie in ``spans`` (slices of the shingles)."""
+        if not spans:
+            return 0
+        seen = np.zeros(len(self._distinct_starts), dtype=bool)
+        for span in spans:
+            seen[self.shingle_ids[span]] = True
+        return int(np.count_nonzero(seen))
 
     @property
     def shingle_width(self) -> int:

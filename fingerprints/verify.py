@@ -107,16 +107,19 @@ class Comparison:
     verified: bool
 
 
-def _diagonal_runs(query: np.ndarray, match: np.ndarray, rank: np.ndarray) -> np.ndarray:
-    """Runs of consecutive shared shingles as rows (query_start, match_start, length).
-
-    ``rank`` is the query's occurrence rank of each shingle (see Fingerprint.occurrence_rank).
-    """
-    order = np.argsort(match, kind="stable")
-    sorted_match = match[order]
-    low = np.searchsorted(sorted_match, query, side="left")
-    high = np.searchsorted(sorted_match, query, side="right")
+def _diagonal_runs(query: Fingerprint, match: Fingerprint) -> np.ndarray:
+    """Runs of consecutive shared shingles as rows (query_start, match_start, length)."""
+    order, sorted_match = match.shingle_order
+    # Looking the query's shingles up in their own sorted order walks the
+    # match's sorted shingles once, instead of jumping about them: this is
+    # the costliest step of aligning two long texts.
+    query_order, sorted_query = query.shingle_order
+    low = np.empty(len(query_order), dtype=np.int64)
+    high = np.empty(len(query_order), dtype=np.int64)
+    low[query_order] = np.searchsorted(sorted_match, sorted_query, side="left")
+    high[query_order] = np.searchsorted(sorted_match, sorted_query, side="right")
     counts = np.minimum(high - low, _MAX_OCCURRENCES)
+    rank = query.occurrence_rank
     shared = np.nonzero(counts)[0]
     if len(shared) == 0:
         return np.zeros((0, 3), dtype=np.int64)
@@ -131,7 +134,9 @@ def _diagonal_runs(query: np.ndarray, match: np.ndarray, rank: np.ndarray) -> np
     within = np.arange(len(query_positions)) - block_starts
     match_positions = order[np.repeat(first, counts) + within]
     diagonal = match_positions - query_positions
-    by_diagonal = np.lexsort((query_positions, diagonal))
+    # The query positions are ascending already: a stable sort by diagonal
+    # orders the pairs by (diagonal, query position).
+    by_diagonal = np.argsort(diagonal, kind="stable")
     query_positions = query_positions[by_diagonal]
     diagonal = diagonal[by_diagonal]
     breaks = np.ones(len(query_positions), dtype=bool)
@@ -158,28 +163,42 @@ def _passage(
     )
 
 
-def _within_one_quotation(quoted: np.ndarray, options: VerifyOptions) -> bool:
-    """Whether a passage is (nearly all) one quotation in this text.
+def _within_one_quotation(text: Fingerprint, first_token: int, tokens: int, options: VerifyOptions) -> bool:
+    """Whether ``tokens`` tokens of ``text`` from ``first_token`` are (nearly) all one quotation.
 
     Two reporters quoting one statement share a run that lies inside a single
     quotation. A copy of a quote-heavy story shares runs that cross from one
     quotation through the narration into the next: that is copying.
     """
-    quoted_count = np.count_nonzero(quoted)
-    if quoted_count < options.quotation_share * len(quoted):
+    quoted_before, openings_before = text.quotation_counts
+    end = first_token + tokens
+    quoted_count = int(quoted_before[end] - quoted_before[first_token])
+    if quoted_count < options.quotation_share * tokens:
         return False
-    openings = np.count_nonzero(quoted[1:] & ~quoted[:-1]) + int(quoted[0])
+    # Openings after the passage's first token, plus the first token itself
+    # when it is quoted (a passage can begin inside a quotation).
+    openings = int(openings_before[end] - openings_before[first_token + 1]) + bool(text.quoted[first_token])
     return openings == 1
+
+
+def _stretches(mask: np.ndarray) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(offset, length) of every maximal stretch of True in ``mask``, and of every stretch of False."""
+    length = len(mask)
+    if not length:
+        return [], []
+    padded = np.zeros(length + 2, dtype=np.int8)
+    padded[1:-1] = mask
+    # Where a stretch of True begins or ends, alternately.
+    edges = np.flatnonzero(padded[1:] != padded[:-1]).tolist()
+    true = [(start, end - start) for start, end in zip(edges[0::2], edges[1::2], strict=True)]
+    bounds = [0, *edges, length]
+    false = [(start, end - start) for start, end in zip(bounds[0::2], bounds[1::2], strict=True) if end > start]
+    return true, false
 
 
 def _true_stretches(mask: np.ndarray) -> list[tuple[int, int]]:
     """(offset, length) of every maximal stretch of True in ``mask``."""
-    if mask.all():
-        return [(0, len(mask))]
-    edges = np.diff(mask.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
-    return [(int(start), int(end - start)) for start, end in zip(starts, ends, strict=True)]
+    return _stretches(mask)[0]
 
 
 def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAULT_OPTIONS) -> list[Passage]:
@@ -187,7 +206,7 @@ def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAU
     size = query.params.shingle_size
     if query.params != match.params:
         raise ValueError("fingerprints made with different parameters cannot be compared")
-    runs = _diagonal_runs(query.shingles, match.shingles, query.occurrence_rank)
+    runs = _diagonal_runs(query, match)
     if len(runs) == 0:
         return []
     query_tokens = query.token_count
@@ -221,8 +240,8 @@ def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAU
             query_at, match_at = query_first + offset, match_first + offset
             query_used[query_at : query_at + piece] = True
             match_used[match_at : match_at + piece] = True
-            quoted = _within_one_quotation(query.quoted[query_at : query_at + piece], options) or _within_one_quotation(
-                match.quoted[match_at : match_at + piece], options
+            quoted = _within_one_quotation(query, query_at, piece, options) or _within_one_quotation(
+                match, match_at, piece, options
             )
             passages.append(_passage(query, match, query_at, match_at, piece, quoted=quoted))
     passages.sort(key=lambda passage: passage.query_start)
@@ -252,20 +271,15 @@ def score(
     kept = [passage for passage in passages if not passage.boilerplate]
     boilerplate = [passage for passage in passages if passage.boilerplate]
 
-    def distinct(values: np.ndarray, spans: list[slice]) -> np.ndarray:
-        pieces = [values[span] for span in spans]
-        return np.unique(np.concatenate(pieces)) if pieces else np.zeros(0, dtype=values.dtype)
-
     query_width, match_width = query.shingle_width, match.shingle_width
-    shared = distinct(query.shingles, [p.query_shingles(query_width) for p in kept])
-    query_boiler = distinct(query.shingles, [p.query_shingles(query_width) for p in boilerplate])
-    match_boiler = distinct(match.shingles, [p.match_shingles(match_width) for p in boilerplate])
+    common = query.count_distinct([p.query_shingles(query_width) for p in kept])
     # Each text's boilerplate shingles are distinct values of its own
     # shingles, so taking them out of its set removes exactly that many:
     # only the sizes are needed, not the sets.
-    query_size = len(query.distinct_shingles) - len(query_boiler)
-    match_size = len(match.distinct_shingles) - len(match_boiler)
-    common = len(shared)
+    query_boilerplate = query.count_distinct([p.query_shingles(query_width) for p in boilerplate])
+    match_boilerplate = match.count_distinct([p.match_shingles(match_width) for p in boilerplate])
+    query_size = len(query.distinct_shingles) - query_boilerplate
+    match_size = len(match.distinct_shingles) - match_boilerplate
     containment_query = common / query_size if query_size else 0.0
     containment_match = common / match_size if match_size else 0.0
     union = query_size + match_size - common
@@ -335,8 +349,8 @@ def set_aside_boilerplate(
         if not boiler.any():
             result.append(passage)
             continue
-        for is_boilerplate, mask in ((True, boiler), (False, ~boiler)):
-            for offset, length in _true_stretches(mask):
+        for is_boilerplate, stretches in zip((True, False), _stretches(boiler), strict=True):
+            for offset, length in stretches:
                 if length < max(options.min_passage_tokens, size):
                     continue
                 query_at = passage.query_first_token + offset
