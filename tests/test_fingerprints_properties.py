@@ -325,8 +325,12 @@ def _reference_scores(query, match, judged_passages):
         return {int(v) for span in spans for v in print_.shingles[span]}
 
     shared = values(query, [p.query_shingles(query.shingle_width) for p in kept])
-    query_set = {int(v) for v in query.shingles} - values(query, [p.query_shingles(query.shingle_width) for p in boiler])
-    match_set = {int(v) for v in match.shingles} - values(match, [p.match_shingles(match.shingle_width) for p in boiler])
+    query_set = {int(v) for v in query.shingles} - values(
+        query, [p.query_shingles(query.shingle_width) for p in boiler]
+    )
+    match_set = {int(v) for v in match.shingles} - values(
+        match, [p.match_shingles(match.shingle_width) for p in boiler]
+    )
     union = len(query_set) + len(match_set) - len(shared)
     return (
         min(1.0, len(shared) / union) if union else 0.0,
@@ -358,3 +362,72 @@ def test_scores_with_boilerplate_set_aside_agree_with_sets(base, seed, data):
     got = (comparison.similarity, comparison.containment_query, comparison.containment_match)
     assert np.allclose(got, expected), (got, expected)
     assert covered_tokens(query, [p for p in judged if p.boilerplate]).sum() <= boilerplate.sum()
+
+
+def _with_repeats(values: list[int], repeats: list[int]) -> np.ndarray:
+    """Shingle hashes where some values recur, the way refrains and stock phrases do."""
+    return np.asarray(values + [values[i % len(values)] for i in repeats], dtype=np.uint32)
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=2**32 - 1), min_size=1, max_size=80),
+    st.lists(st.integers(min_value=0, max_value=200), max_size=40),
+    st.randoms(use_true_random=False),
+)
+@settings(max_examples=150, deadline=None)
+def test_sorted_views_of_the_shingles_agree_with_plain_numpy_and_sets(values, repeats, rng):
+    from fingerprints.fingerprint import Fingerprint
+
+    shingles = _with_repeats(values, repeats)
+    rng.shuffle(shingles)
+    count = len(shingles)
+    print_ = Fingerprint(
+        params=DEFAULT_PARAMS,
+        shingles=shingles,
+        token_starts=np.arange(count + 4, dtype=np.int64),
+        token_ends=np.arange(count + 4, dtype=np.int64) + 1,
+        quoted=np.zeros(count + 4, dtype=bool),
+        signature=np.zeros(DEFAULT_PARAMS.num_perm, dtype=np.uint32),
+    )
+    order, ordered = print_.shingle_order
+    assert order.tolist() == np.argsort(shingles, kind="stable").tolist()
+    assert ordered.tolist() == sorted(shingles.tolist())
+    assert print_.distinct_shingles.tolist() == sorted(set(shingles.tolist()))
+    listed = shingles.tolist()
+    assert print_.occurrence_rank.tolist() == [listed[:i].count(value) for i, value in enumerate(listed)]
+    assert print_.distinct_shingles[print_.shingle_ids].tolist() == listed
+    spans = [slice(a, b) for a, b in zip(rng.sample(range(count + 1), min(4, count + 1)), [count] * 4, strict=False)]
+    assert print_.count_distinct(spans) == len({value for span in spans for value in listed[span]})
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=60), st.data())
+@settings(max_examples=200, deadline=None)
+def test_one_quotation_test_agrees_with_counting_the_slice(quoted, data):
+    from fingerprints.verify import DEFAULT_OPTIONS, _within_one_quotation
+
+    first = data.draw(st.integers(0, len(quoted) - 1))
+    tokens = data.draw(st.integers(1, len(quoted) - first))
+    marks = np.asarray(quoted, dtype=bool)
+    text = fingerprint(" ".join(["word"] * len(quoted)))
+    object.__setattr__(text, "quoted", marks)
+    piece = marks[first : first + tokens]
+    openings = int(piece[0]) + sum(1 for a, b in zip(piece[:-1], piece[1:], strict=True) if b and not a)
+    expected = piece.sum() >= DEFAULT_OPTIONS.quotation_share * tokens and openings == 1
+    assert _within_one_quotation(text, first, tokens, DEFAULT_OPTIONS) == expected
+
+
+@given(st.lists(st.booleans(), max_size=50))
+def test_stretches_of_a_mask_cover_it_exactly(mask):
+    from fingerprints.verify import _stretches
+
+    true, false = _stretches(np.asarray(mask, dtype=bool))
+    rebuilt = [None] * len(mask)
+    for stretches, value in ((true, True), (false, False)):
+        for offset, length in stretches:
+            assert length > 0
+            rebuilt[offset : offset + length] = [value] * length
+    assert rebuilt == mask
+    # Maximal: no two stretches of one kind touch.
+    for stretches in (true, false):
+        ends = {offset + length for offset, length in stretches}
+        assert not any(offset in ends for offset, _ in stretches)
