@@ -34,7 +34,6 @@ _NO_SPACE_SCRIPTS = (
     "\U00020000-\U0002ffff"
 )
 _TOKEN_RE = re.compile(f"[{_NO_SPACE_SCRIPTS}]|[^\\W{_NO_SPACE_SCRIPTS}]+")
-_ASCII_WORD_RE = re.compile(r"[A-Za-z0-9_]+")
 # Common non-ASCII punctuation whose normal form holds no word character:
 # spelled in ASCII before scanning so that a text whose only non-ASCII
 # characters are curly quotes and dashes takes the all-ASCII path. Each maps
@@ -183,15 +182,18 @@ def _quoted_ranges(decoded: str) -> list[tuple[int, int]]:
 
 
 def _quoted_mask(starts, ranges: list[tuple[int, int]]) -> np.ndarray:
-    mask = np.zeros(len(starts), dtype=bool)
-    if not ranges or not len(starts):
-        return mask
+    count = len(starts)
+    if not ranges or not count:
+        return np.zeros(count, dtype=bool)
     token_starts = np.asarray(starts, dtype=np.int64)
-    for opening, closing in ranges:
-        lo = np.searchsorted(token_starts, opening, side="right")
-        hi = np.searchsorted(token_starts, closing, side="left")
-        mask[lo:hi] = True
-    return mask
+    openings, closings = np.asarray(ranges, dtype=np.int64).T
+    first = np.searchsorted(token_starts, openings, side="right")
+    end = np.searchsorted(token_starts, closings, side="left")
+    kept = first < end
+    # +1 where each range begins, -1 after it ends: a token is quoted when
+    # the running sum is positive.
+    changes = np.bincount(first[kept], minlength=count + 1) - np.bincount(end[kept], minlength=count + 1)
+    return np.cumsum(changes[:count]) > 0
 
 
 def _finish(decoded, entity_spans, words, starts: np.ndarray, ends: np.ndarray) -> Tokens:
@@ -202,34 +204,62 @@ def _finish(decoded, entity_spans, words, starts: np.ndarray, ends: np.ndarray) 
     return Tokens(words=words, starts=starts, ends=ends, quoted=quoted)
 
 
-# For ASCII stretches tokens are found with numpy rather than one regex match
-# object per word: this loop is the hottest in ingest.
+# For ASCII stretches tokens are found with numpy and bytes.split() rather
+# than one regex match object per word: this loop is the hottest in ingest.
 _ASCII_WORD_TABLE = np.zeros(256, dtype=np.int8)
+_ASCII_WORD_BYTES = bytearray(b" " * 256)  # a word byte in lower case, anything else a space
 for _code in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_":
     _ASCII_WORD_TABLE[_code] = 1
+    _ASCII_WORD_BYTES[_code] = ord(chr(_code).lower())
+_ASCII_WORD_BYTES = bytes(_ASCII_WORD_BYTES)
+# The characters the all-ASCII path handles by itself (see _NON_ASCII_RE).
+_ASCII_PATH_CHARACTERS = bytes([9, 10, 11, 12, 13, *range(0x1C, 0x7F)])
 
 
-def _ascii_tokens(decoded: str, start: int, end: int):
-    segment = decoded[start:end]
-    if not segment:
+def _ascii_tokens(encoded: bytes, offset: int):
+    """Tokens of an ASCII stretch: (words, starts, ends), the spans moved by ``offset``."""
+    if not encoded:
         return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    is_word = _ASCII_WORD_TABLE[np.frombuffer(segment.encode("ascii"), dtype=np.uint8)]
-    edges = np.diff(is_word, prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(edges == 1) + start
-    ends = np.flatnonzero(edges == -1) + start
-    return _ASCII_WORD_RE.findall(segment.lower()), starts, ends
+    is_word = np.zeros(len(encoded) + 2, dtype=np.int8)
+    is_word[1:-1] = _ASCII_WORD_TABLE[np.frombuffer(encoded, dtype=np.uint8)]
+    # Where a word begins or ends, alternately.
+    edges = np.flatnonzero(is_word[1:] != is_word[:-1]) + offset
+    words = encoded.translate(_ASCII_WORD_BYTES).decode("ascii").split()
+    return words, edges[0::2], edges[1::2]
+
+
+def _to_ascii_punctuation(text: str) -> str:
+    """``text`` with the punctuation of ``_ASCII_PUNCTUATION`` spelled in ASCII.
+
+    str.translate looks every character up in the table; most texts hold
+    few or none of these, and a search for each is far quicker.
+    """
+    if text.isascii():
+        return text
+    for code, replacement in _ASCII_PUNCTUATION.items():
+        character = chr(code)
+        if character in text:
+            text = text.replace(character, replacement)
+    return text
 
 
 def tokenize(text: str) -> Tokens:
     """Tokenise ``text``; spans are offsets into ``text`` as given."""
     decoded, entity_spans = decode_entities(text)
-    scanned = decoded.translate(_ASCII_PUNCTUATION)
+    scanned = _to_ascii_punctuation(decoded)
+    if scanned.isascii():
+        encoded = scanned.encode("ascii")
+        # Most texts are all ASCII once their punctuation is: no region
+        # needs normalising one character at a time.
+        if not encoded.translate(None, _ASCII_PATH_CHARACTERS):
+            words, starts, ends = _ascii_tokens(encoded, 0)
+            return _finish(decoded, entity_spans, words, starts, ends)
     words: list[str] = []
     starts: list[np.ndarray] = []
     ends: list[np.ndarray] = []
 
     def add_ascii(start: int, end: int) -> None:
-        found_words, found_starts, found_ends = _ascii_tokens(scanned, start, end)
+        found_words, found_starts, found_ends = _ascii_tokens(scanned[start:end].encode("ascii"), start)
         words.extend(found_words)
         starts.append(found_starts)
         ends.append(found_ends)
