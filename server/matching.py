@@ -421,6 +421,29 @@ def _verify_batch(
     return verified
 
 
+def _matched_articles(article_ids: list[int]) -> list[Article]:
+    """The articles of the verified matches with their outlets, in one query and without their texts.
+
+    Built from plain rows: peewee's query builder and joined-row decoding
+    cost more than the query itself, once per request.
+    """
+    found = []
+    for chunk in _chunks(article_ids):
+        rows = database.execute_sql(
+            "SELECT a.id, a.url, a.title, a.published_at, o.id, o.name, o.display_name "
+            f"FROM article AS a JOIN outlet AS o ON o.id = a.outlet_id WHERE a.id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        for article_id, url, title, published_at, outlet_id, name, display_name in rows:
+            outlet = Outlet(id=outlet_id, name=name, display_name=display_name, __no_default__=True)
+            found.append(
+                Article(
+                    id=article_id, url=url, title=title, published_at=published_at, outlet=outlet, __no_default__=True
+                )
+            )
+    return found
+
+
 def find_matches(
     query: Fingerprint,
     settings: MatchSettings,
@@ -446,16 +469,7 @@ def find_matches(
             break
     if not verified:
         return []
-    # Articles with their outlets in one query, for the verified matches
-    # only, and without their texts: a match does not show them.
-    articles = list(
-        Article.select(
-            Article.id, Article.url, Article.title, Article.published_at, Article.outlet, Outlet.id, Outlet.name,
-            Outlet.display_name,
-        )
-        .join(Outlet)
-        .where(Article.id.in_(list(verified)))
-    )  # fmt: skip
+    articles = _matched_articles(list(verified))
     labels = registry_labels(list({article.outlet_id for article in articles}))
     matches = [Match(article, verified[article.id], tuple(labels[article.outlet_id])) for article in articles]
     matches.sort(
