@@ -4,18 +4,27 @@ The signature is datasketch's ``MinHash`` in its ``affine32`` scheme, fed the
 shingle hashes we already computed through ``update_batch``: the hash function
 is the identity, so datasketch spends no time re-hashing bytes. Signatures
 made with different parameters are never compared (``FingerprintParams.key``).
+
+datasketch itself is imported only where a ``MinHash`` object is made:
+importing the package imports its LSH module and with it scipy, 0.7 s of
+every server worker's start (the issue's restart budget is 2 s). The values
+never need the object: the permutations are drawn here exactly as
+datasketch draws them, which the tests check against datasketch itself.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xxhash
-from datasketch import MinHash
 
 from .params import FingerprintParams
 from .shingles import fmix32
+
+if TYPE_CHECKING:
+    import datasketch
 
 __all__ = ["minhash", "minhash_values", "minhash_batch", "minhash_reference", "band_keys", "estimated_jaccard"]
 
@@ -25,9 +34,16 @@ _BLOCK = 4096
 
 @lru_cache(maxsize=16)
 def _permutations(num_perm: int, seed: int) -> np.ndarray:
-    # datasketch draws the permutations from ``seed``; draw them once per
-    # parameter set rather than once per document.
-    return MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    """datasketch's ``affine32`` permutations for ``seed``: rows (a, b) of h -> a * h + b mod 2^32.
+
+    The same draws as ``MinHash(num_perm, seed, scheme="affine32")`` makes,
+    once per parameter set rather than once per document: odd multipliers
+    (so each map is a bijection), then offsets.
+    """
+    generator = np.random.RandomState(seed)
+    multipliers = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    offsets = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([multipliers, offsets])
 
 
 def minhash_values(shingles: np.ndarray, params: FingerprintParams) -> np.ndarray:
@@ -60,12 +76,14 @@ def _permutation_columns(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarr
     return permutations[0].astype(np.uint32)[:, None], permutations[1].astype(np.uint32)[:, None]
 
 
-def minhash(shingles: np.ndarray, params: FingerprintParams) -> MinHash:
+def minhash(shingles: np.ndarray, params: FingerprintParams) -> datasketch.MinHash:
     """The same values as a datasketch ``MinHash`` object.
 
     Fingerprinting keeps only the values (:func:`minhash_values`): making
     the object costs about a third as much again as computing them.
     """
+    from datasketch import MinHash
+
     return MinHash(
         num_perm=params.num_perm,
         seed=params.seed,
@@ -75,8 +93,10 @@ def minhash(shingles: np.ndarray, params: FingerprintParams) -> MinHash:
     )
 
 
-def minhash_batch(shingles: np.ndarray, params: FingerprintParams) -> MinHash:
+def minhash_batch(shingles: np.ndarray, params: FingerprintParams) -> datasketch.MinHash:
     """datasketch's own ``update_batch`` with an identity hash function (the speed benchmark's middle way)."""
+    from datasketch import MinHash
+
     signature = MinHash(
         num_perm=params.num_perm,
         seed=params.seed,
@@ -88,8 +108,10 @@ def minhash_batch(shingles: np.ndarray, params: FingerprintParams) -> MinHash:
     return signature
 
 
-def minhash_reference(shingles: np.ndarray, params: FingerprintParams) -> MinHash:
+def minhash_reference(shingles: np.ndarray, params: FingerprintParams) -> datasketch.MinHash:
     """One ``update`` per shingle: the slow path the batch path must agree with."""
+    from datasketch import MinHash
+
     signature = MinHash(num_perm=params.num_perm, seed=params.seed, scheme="affine32", hashfunc=int)
     for value in shingles:
         signature.update(int(value))

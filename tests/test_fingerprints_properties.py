@@ -431,3 +431,35 @@ def test_stretches_of_a_mask_cover_it_exactly(mask):
     for stretches in (true, false):
         ends = {offset + length for offset, length in stretches}
         assert not any(offset in ends for offset, _ in stretches)
+
+
+@given(st.integers(1, 300), st.integers(0, 2**32 - 1))
+@settings(max_examples=40, deadline=None)
+def test_permutations_are_drawn_exactly_as_datasketch_draws_them(num_perm, seed):
+    from datasketch import MinHash
+
+    from fingerprints.signature import _permutations
+
+    theirs = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    ours = _permutations(num_perm, seed)
+    assert ours.dtype == theirs.dtype
+    assert np.array_equal(ours, theirs)
+
+
+def test_serving_does_not_import_datasketch_or_scipy(tmp_path):
+    # Importing datasketch imports scipy (0.7 s): every server worker would
+    # pay it at start, against a restart budget of 2 s.
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from server import create_app\n"
+        f"app = create_app({{'DATABASE': {str(tmp_path / 'start.db')!r}}})\n"
+        "client = app.test_client()\n"
+        "client.post('/api/v1/articles', json={'url': 'https://a.example/1', 'text': 'one two three four five six'})\n"
+        "assert client.post('/api/v1/match', json={'text': 'one two three four five six'}).status_code == 200\n"
+        "print(sorted(name for name in ('datasketch', 'scipy') if name in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]", run.stdout + run.stderr
