@@ -20,7 +20,8 @@
    ``MinHashLSH`` in memory) on a sample of at most 100,000 of the same
    articles, in the same run.
 
-3. **Measures**: disk per article beyond its text; for each ``--serve-workers``
+3. **Measures**: disk per article beyond its text; then, once the kernel has
+   written the build back to disk (``os.sync()``), for each ``--serve-workers``
    count a real ``wiretrace serve`` (gunicorn) on 127.0.0.1: restart to first
    answered match, matches per second under a loopback load generator
    (``load.py``'s client), errors, and the RSS of the whole process tree;
@@ -42,6 +43,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
 import resource
 import shutil
@@ -265,6 +267,18 @@ def _tree_rss(pid: int) -> tuple[int, int]:
         except OSError:
             continue
     return rss, pss
+
+
+def _dirty_kib() -> int | None:
+    """Bytes waiting to be written back to disk, in KiB (Linux), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("Dirty:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
 
 
 def _free_port() -> int:
@@ -529,6 +543,13 @@ def run(args) -> dict:
         build_and_ingest(args, corpus, evaluation, source, db, result, phases)
         result["ingest_commit"] = result["commit"]
     phases["build_and_ingest_s"] = round(time.perf_counter() - clock, 1)
+    # A build leaves gigabytes for the kernel to write back; the restart
+    # figure is about starting the server, not about reading past that
+    # write-back, so wait for it (how much there was is recorded).
+    result["dirty_kib_before_sync"] = _dirty_kib()
+    clock = time.perf_counter()
+    os.sync()
+    phases["sync_s"] = round(time.perf_counter() - clock, 1)
 
     with sqlite3.connect(db) as connection:
         stored_urls = {url for (url,) in connection.execute("SELECT url FROM article WHERE url NOT LIKE '%syn-%'")}
