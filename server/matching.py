@@ -31,7 +31,7 @@ from fingerprints import (
     score,
     set_aside_boilerplate,
 )
-from fingerprints.verify import required_evidence, weigh_evidence
+from fingerprints.verify import could_verify, required_evidence, weigh_evidence
 
 from .db import Article, Outlet, database
 from .index_tiers import TIERS
@@ -392,6 +392,8 @@ def _verify_batch(
 
     aligned: dict[int, list] = {}
     for article_id, print_ in prints.items():
+        if not could_verify(query, print_, settings.verify):
+            continue
         passages = align(query, print_, settings.verify)
         # Boilerplate can only take evidence away: a pair that falls short
         # before it is judged needs no further work.

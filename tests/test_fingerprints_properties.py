@@ -463,3 +463,31 @@ def test_serving_does_not_import_datasketch_or_scipy(tmp_path):
     )
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]", run.stdout + run.stderr
+
+
+@given(
+    st.lists(words, min_size=1, max_size=60),
+    st.lists(words, min_size=1, max_size=160),
+    st.lists(words, max_size=60),
+    st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_pair_turned_away_before_aligning_is_never_a_verified_pair(shared, query_rest, match_rest, seed):
+    import random
+
+    from fingerprints.verify import VerifyOptions, could_verify
+
+    rng = random.Random(seed)
+    # Shared text placed anywhere in each, lightly edited in the match, with
+    # quotation marks sometimes: the pairs verification sees.
+    cut = rng.randint(0, len(query_rest))
+    query_words = query_rest[:cut] + shared + query_rest[cut:]
+    edited = [word if rng.random() > 0.05 else "edited" for word in shared]
+    if rng.random() < 0.3:
+        edited = ['"' + edited[0], *edited[1:-1], edited[-1] + '"'] if len(edited) > 1 else edited
+    cut = rng.randint(0, len(match_rest))
+    match_words = match_rest[:cut] + edited + match_rest[cut:]
+    query, match = fingerprint(" ".join(query_words)), fingerprint(" ".join(match_words))
+    for options in (VerifyOptions(), VerifyOptions(min_passage_tokens=3, min_evidence_tokens=20)):
+        if compare(query, match, options).verified:
+            assert could_verify(query, match, options)
