@@ -27,6 +27,7 @@ __all__ = [
     "Comparison",
     "VerifyOptions",
     "align",
+    "align_if_verifiable",
     "score",
     "compare",
     "could_verify",
@@ -108,17 +109,31 @@ class Comparison:
     verified: bool
 
 
-def _diagonal_runs(query: Fingerprint, match: Fingerprint) -> np.ndarray:
+def _lookup(query: Fingerprint, match: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
+    """Where each query shingle's hash begins and ends among the match's sorted shingles (query's sorted order).
+
+    Looking the query's shingles up in their own sorted order walks the
+    match's sorted shingles once, instead of jumping about them: this is the
+    costliest step of aligning two long texts, and :func:`could_verify`
+    needs the same lookup.
+    """
+    if query.params != match.params:
+        raise ValueError("fingerprints made with different parameters cannot be compared")
+    _, sorted_match = match.shingle_order
+    _, sorted_query = query.shingle_order
+    return (
+        np.searchsorted(sorted_match, sorted_query, side="left"),
+        np.searchsorted(sorted_match, sorted_query, side="right"),
+    )
+
+
+def _diagonal_runs(query: Fingerprint, match: Fingerprint, lookup: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """Runs of consecutive shared shingles as rows (query_start, match_start, length)."""
-    order, sorted_match = match.shingle_order
-    # Looking the query's shingles up in their own sorted order walks the
-    # match's sorted shingles once, instead of jumping about them: this is
-    # the costliest step of aligning two long texts.
-    query_order, sorted_query = query.shingle_order
+    order, _ = match.shingle_order
+    query_order, _ = query.shingle_order
     low = np.empty(len(query_order), dtype=np.int64)
     high = np.empty(len(query_order), dtype=np.int64)
-    low[query_order] = np.searchsorted(sorted_match, sorted_query, side="left")
-    high[query_order] = np.searchsorted(sorted_match, sorted_query, side="right")
+    low[query_order], high[query_order] = lookup
     counts = np.minimum(high - low, _MAX_OCCURRENCES)
     rank = query.occurrence_rank
     shared = np.nonzero(counts)[0]
@@ -204,10 +219,24 @@ def _true_stretches(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def align(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAULT_OPTIONS) -> list[Passage]:
     """The longest non-overlapping runs of shared tokens, in query order."""
+    return _align(query, match, _lookup(query, match), options)
+
+
+def align_if_verifiable(
+    query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAULT_OPTIONS
+) -> list[Passage] | None:
+    """:func:`align`, or None when :func:`could_verify` turns the pair away; the lookup both need is made once."""
+    lookup = _lookup(query, match)
+    if not _enough_shared(query, match, lookup, options):
+        return None
+    return _align(query, match, lookup, options)
+
+
+def _align(
+    query: Fingerprint, match: Fingerprint, lookup: tuple[np.ndarray, np.ndarray], options: VerifyOptions
+) -> list[Passage]:
     size = query.params.shingle_size
-    if query.params != match.params:
-        raise ValueError("fingerprints made with different parameters cannot be compared")
-    runs = _diagonal_runs(query, match)
+    runs = _diagonal_runs(query, match, lookup)
     if len(runs) == 0:
         return []
     query_tokens = query.token_count
@@ -324,16 +353,6 @@ def weigh_evidence(
     return total, total >= needed
 
 
-def shared_shingle_positions(query: Fingerprint, match: Fingerprint) -> int:
-    """How many of the query's shingle positions hold a hash the match also has."""
-    _, sorted_match = match.shingle_order
-    _, sorted_query = query.shingle_order
-    present = np.searchsorted(sorted_match, sorted_query, side="right") > np.searchsorted(
-        sorted_match, sorted_query, side="left"
-    )
-    return int(np.count_nonzero(present))
-
-
 def could_verify(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAULT_OPTIONS) -> bool:
     """False only when the pair cannot be verified, whatever aligning would find: at a fraction of its cost.
 
@@ -343,13 +362,22 @@ def could_verify(query: Fingerprint, match: Fingerprint, options: VerifyOptions 
     / shortest. A verified pair has passages of at least the required
     evidence in all, hence at least that share of it in shared shingle
     positions. A short query proposes a hundred candidates that share a
-    stock phrase or two with it; this turns most of them away unaligned.
+    stock phrase or two with it; this turns most of them away unaligned
+    (:func:`align_if_verifiable`).
     """
+    return _enough_shared(query, match, _lookup(query, match), options)
+
+
+def _enough_shared(
+    query: Fingerprint, match: Fingerprint, lookup: tuple[np.ndarray, np.ndarray], options: VerifyOptions
+) -> bool:
+    low, high = lookup
+    shared_positions = int(np.count_nonzero(high > low))
     query_tokens, match_tokens = query.token_count, match.token_count
     width = min(query.params.shingle_size, query_tokens, match_tokens)
     shortest = max(min(options.min_passage_tokens, query_tokens, match_tokens), width)
     needed = required_evidence(query_tokens, match_tokens, options)
-    return shared_shingle_positions(query, match) * shortest >= needed * (shortest - width + 1)
+    return shared_positions * shortest >= needed * (shortest - width + 1)
 
 
 def compare(query: Fingerprint, match: Fingerprint, options: VerifyOptions = DEFAULT_OPTIONS) -> Comparison:

@@ -31,7 +31,7 @@ from fingerprints import (
     score,
     set_aside_boilerplate,
 )
-from fingerprints.verify import could_verify, required_evidence, weigh_evidence
+from fingerprints.verify import align_if_verifiable, required_evidence, weigh_evidence
 
 from .db import Article, Outlet, database
 from .index_tiers import TIERS
@@ -392,9 +392,9 @@ def _verify_batch(
 
     aligned: dict[int, list] = {}
     for article_id, print_ in prints.items():
-        if not could_verify(query, print_, settings.verify):
+        passages = align_if_verifiable(query, print_, settings.verify)
+        if passages is None:  # cannot verify, whatever the alignment
             continue
-        passages = align(query, print_, settings.verify)
         # Boilerplate can only take evidence away: a pair that falls short
         # before it is judged needs no further work.
         if weigh_evidence(passages, query.token_count, print_.token_count, settings.verify)[1]:
