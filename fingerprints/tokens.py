@@ -54,10 +54,13 @@ _ASCII_PUNCTUATION = str.maketrans(
         "\u00bb": '"',
     }
 )
-# What the all-ASCII path cannot tokenise by itself: non-ASCII characters and
-# the ASCII control characters that normalisation drops (NUL, ...); tab,
-# newlines and the other whitespace controls are word separators either way.
-_NON_ASCII_RE = re.compile(r"[^\t\n\x0b\x0c\r\x1c-\x7e]+")
+# What the all-ASCII path tokenises by itself: printable ASCII, and tab,
+# newlines and the other whitespace controls (word separators either way).
+# Anything else, non-ASCII characters and the ASCII control characters that
+# normalisation drops (NUL, ...), is a region to normalise character by
+# character.
+_ASCII_PATH_CHARACTERS = bytes([9, 10, 11, 12, 13, *range(0x1C, 0x7F)])
+_NON_ASCII_RE = re.compile(f"[^{re.escape(_ASCII_PATH_CHARACTERS.decode('ascii'))}]+")
 _QUOTE_OR_NEWLINE_RE = re.compile('["\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\n]')
 _OPENING_MARKS = "\u201c\u201e\u201f\u00ab"
 _CLOSING_MARKS = "\u201d\u00bb\u2033"
@@ -212,8 +215,6 @@ for _code in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_":
     _ASCII_WORD_TABLE[_code] = 1
     _ASCII_WORD_BYTES[_code] = ord(chr(_code).lower())
 _ASCII_WORD_BYTES = bytes(_ASCII_WORD_BYTES)
-# The characters the all-ASCII path handles by itself (see _NON_ASCII_RE).
-_ASCII_PATH_CHARACTERS = bytes([9, 10, 11, 12, 13, *range(0x1C, 0x7F)])
 
 
 def _ascii_tokens(encoded: bytes, offset: int):
