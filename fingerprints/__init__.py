@@ -1,4 +1,4 @@
-"""wiretrace's fingerprint library: pure Python, no web framework or database.
+"""wiretrace's fingerprint library: numpy and numba, no web framework or database.
 
 text -> normalise -> tokens -> shingles -> MinHash and winnowing -> (an index
 proposes candidates) -> verification decides, with passages.

@@ -10,14 +10,16 @@ index), and the parameters that made all of these.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
+from .ascii_kernel import SHAPE_BYTES, ascii_fingerprint
+from .normalize import decode_entities
 from .params import DEFAULT_PARAMS, FingerprintParams
 from .shingles import shingle_hashes, token_hashes, winnow
-from .signature import band_keys, minhash_values
-from .tokens import tokenize
+from .signature import _permutation_columns, band_keys, minhash_values
+from .tokens import _ASCII_PATH_CHARACTERS, _ASCII_WORD_BYTES, _to_ascii_punctuation, tokenize
 
 __all__ = ["Fingerprint", "FingerprintRecord", "fingerprint", "TextTooShort", "encode_spans", "decode_spans"]
 
@@ -127,10 +129,14 @@ class Fingerprint:
         return band_keys(self.signature, self.params)
 
     @cached_property
+    def _spans_blob(self) -> bytes:
+        return encode_spans(self.token_starts, self.token_ends)
+
+    @cached_property
     def _blobs(self) -> dict[str, bytes]:
         return {
             "shingles": self.shingles.astype("<u4").tobytes(),
-            "spans": encode_spans(self.token_starts, self.token_ends),
+            "spans": self._spans_blob,
             "quoted": np.packbits(self.quoted).tobytes(),
             "signature": self.signature.astype("<u4").tobytes(),
         }
@@ -245,6 +251,14 @@ def _from_storage_form(params: FingerprintParams, blobs: dict[str, bytes], winno
 
 def fingerprint(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> Fingerprint:
     """Fingerprint ``text``; raises :class:`TextTooShort` when it has no words."""
+    compiled = _compiled_fingerprint(text, params)
+    if compiled is not None:
+        return compiled
+    return fingerprint_general(text, params)
+
+
+def fingerprint_general(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> Fingerprint:
+    """Fingerprint any text with numpy: what the compiled path must equal on the texts it takes."""
     tokens = tokenize(text)
     if len(tokens) == 0:
         raise TextTooShort("the text has no words")
@@ -257,3 +271,60 @@ def fingerprint(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> Finger
         quoted=tokens.quoted,
         signature=minhash_values(shingles, params),
     )
+
+
+_WORD_TABLE = np.frombuffer(_ASCII_WORD_BYTES, dtype=np.uint8)
+_SHAPE_BYTES_ABOVE_LATIN1 = {character: chr(code) for character, code in SHAPE_BYTES.items() if ord(character) > 0xFF}
+
+
+def _compiled_fingerprint(text: str, params: FingerprintParams) -> Fingerprint | None:
+    """The fingerprint from the compiled kernel, or None when ``text`` is not one it takes.
+
+    It takes texts without HTML entities that are all ASCII once
+    ``tokens._to_ascii_punctuation`` has spelled their punctuation in ASCII,
+    the same test that sends a text down the tokeniser's ASCII path.
+    """
+    if decode_entities(text)[1] is not None:
+        return None  # decoded entities move offsets: the general path maps them back
+    scanned = _to_ascii_punctuation(text)
+    if not scanned.isascii():
+        return None
+    data = scanned.encode("ascii")
+    if data.translate(None, _ASCII_PATH_CHARACTERS):
+        return None
+    shapes = data if text.isascii() else _shapes(text)
+    multipliers, offsets = _kernel_permutations(params.num_perm, params.seed)
+    starts, ends, quoted, shingles, signature, winnowed, keys, spans = ascii_fingerprint(
+        np.frombuffer(data, dtype=np.uint8),
+        np.frombuffer(shapes, dtype=np.uint8),
+        _WORD_TABLE,
+        params.seed,
+        params.shingle_size,
+        multipliers,
+        offsets,
+        params.lsh_bands,
+        params.lsh_rows,
+        params.winnow_window,
+    )
+    if len(starts) == 0:
+        raise TextTooShort("the text has no words")
+    made = Fingerprint(
+        params=params, shingles=shingles, token_starts=starts, token_ends=ends, quoted=quoted, signature=signature
+    )
+    # Computed in the same pass; set as the cached properties would be.
+    made.__dict__.update(winnowed=winnowed, band_keys=keys.view(np.int64).tolist(), _spans_blob=spans.tobytes())
+    return made
+
+
+def _shapes(text: str) -> bytes:
+    """``text`` as one byte per character for the kernel's quotation rules (``ascii_kernel.SHAPE_BYTES``)."""
+    for character, replacement in _SHAPE_BYTES_ABOVE_LATIN1.items():
+        if character in text:
+            text = text.replace(character, replacement)
+    return text.encode("latin-1")
+
+
+@lru_cache(maxsize=16)
+def _kernel_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    multipliers, offsets = _permutation_columns(num_perm, seed)
+    return multipliers.ravel().astype(np.uint64), offsets.ravel().astype(np.uint64)

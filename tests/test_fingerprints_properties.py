@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import string
+
 import numpy as np
+import pytest
 import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fingerprints import DEFAULT_PARAMS, canonical, compare, fingerprint, normalize, tokenize, tokenize_reference
+from fingerprints import (
+    DEFAULT_PARAMS,
+    FingerprintParams,
+    TextTooShort,
+    canonical,
+    compare,
+    fingerprint,
+    normalize,
+    tokenize,
+    tokenize_reference,
+)
 from fingerprints.fingerprint import decode_spans, encode_spans
 from fingerprints.shingles import shingle_hashes, shingle_hashes_reference, token_hashes, window_minima, winnow
 from fingerprints.signature import minhash, minhash_reference
@@ -447,8 +460,9 @@ def test_permutations_are_drawn_exactly_as_datasketch_draws_them(num_perm, seed)
 
 
 def test_serving_does_not_import_datasketch_or_scipy(tmp_path):
-    # Importing datasketch imports scipy (0.7 s): every server worker would
-    # pay it at start, against a restart budget of 2 s.
+    # Importing datasketch imports scipy's integrate and stats (0.7 s): every
+    # server worker would pay it at start, against a restart budget of 2 s.
+    # (numba imports the bare scipy package, about 10 ms, which is allowed.)
     import subprocess
     import sys
 
@@ -459,7 +473,7 @@ def test_serving_does_not_import_datasketch_or_scipy(tmp_path):
         "client = app.test_client()\n"
         "client.post('/api/v1/articles', json={'url': 'https://a.example/1', 'text': 'one two three four five six'})\n"
         "assert client.post('/api/v1/match', json={'text': 'one two three four five six'}).status_code == 200\n"
-        "print(sorted(name for name in ('datasketch', 'scipy') if name in sys.modules))\n"
+        "print(sorted(name for name in ('datasketch', 'scipy.integrate', 'scipy.stats') if name in sys.modules))\n"
     )
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]", run.stdout + run.stderr
@@ -491,3 +505,175 @@ def test_a_pair_turned_away_before_aligning_is_never_a_verified_pair(shared, que
     for options in (VerifyOptions(), VerifyOptions(min_passage_tokens=3, min_evidence_tokens=20)):
         if compare(query, match, options).verified:
             assert could_verify(query, match, options)
+
+
+# Text the compiled all-ASCII path takes: ASCII words of every length (xxh32
+# has a separate loop from 16 bytes), the punctuation it spells in ASCII,
+# straight and curly quotation marks in every position, separators and
+# newlines.
+_ASCII_PATH_PIECES = st.sampled_from(
+    [
+        "the",
+        "Minister",
+        "SAID",
+        "x",
+        "_",
+        "2017",
+        "internationalisation",
+        "counterrevolutionaries1234",
+        '"',
+        ' "',
+        '" ',
+        '("',
+        '-"',
+        '/"',
+        '"\n',
+        "\u201c",
+        "\u201d",
+        "\u2018",
+        "\u2019",
+        "\u00ab",
+        "\u00bb",
+        "\u2013",
+        "\u2014",
+        "\u2026",
+        "\u2022",
+        "\u00b7",
+        "\u00a0",
+        '\u00a0"',
+        " ",
+        "\n",
+        "\t",
+        "\x1c",
+        "\x1f",
+        ",",
+        ".",
+        "'",
+        "(AFP)",
+        "U.S.",
+    ]
+)
+ascii_path_texts = st.lists(
+    st.one_of(_ASCII_PATH_PIECES, st.text(alphabet=string.printable, max_size=8)), max_size=120
+).map("".join)
+
+
+def _fingerprints_equal(first, second) -> None:
+    for field in ("shingles", "token_starts", "token_ends", "quoted", "signature", "winnowed"):
+        ours, theirs = getattr(first, field), getattr(second, field)
+        assert ours.dtype == theirs.dtype, field
+        assert np.array_equal(ours, theirs), field
+    assert first.band_keys == second.band_keys
+    assert first.storage_record() == second.storage_record()
+
+
+@given(ascii_path_texts)
+@settings(max_examples=400, deadline=None)
+def test_compiled_fingerprint_equals_the_general_path(text):
+    from fingerprints.fingerprint import _compiled_fingerprint, fingerprint_general
+
+    try:
+        general = fingerprint_general(text)
+    except TextTooShort:
+        general = None
+    try:
+        compiled = _compiled_fingerprint(text, DEFAULT_PARAMS)
+    except TextTooShort:
+        assert general is None
+        return
+    if compiled is not None:  # else a text the kernel does not take
+        _fingerprints_equal(compiled, general)
+
+
+@given(
+    ascii_path_texts,
+    st.integers(1, 7),
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 20),
+    st.sampled_from([1, 2, 3, 4, 8, 16]),
+)
+@settings(max_examples=150, deadline=None)
+def test_compiled_fingerprint_equals_the_general_path_for_any_parameters(text, size, seed, window, rows):
+    from fingerprints.fingerprint import _compiled_fingerprint, fingerprint_general
+
+    params = FingerprintParams(
+        shingle_size=size, seed=seed, winnow_window=window, num_perm=16 * rows, lsh_bands=16, lsh_rows=rows
+    )
+    try:
+        compiled = _compiled_fingerprint(text, params)
+    except TextTooShort:
+        return
+    if compiled is not None:
+        _fingerprints_equal(compiled, fingerprint_general(text, params))
+
+
+# Long texts with few marks: unclosed quotations that run past their
+# 600-character limit or to the paragraph's end, and marks whose neighbours
+# decide whether they open or close.
+_PROSE = st.sampled_from(["the ", "minister ", "said", " said ", "internationalisation ", "2017", ", ", ". ", " "])
+_MARK = st.sampled_from(
+    [
+        '"',
+        ' "',
+        '" ',
+        '("',
+        '\u2014"',
+        '\u2013" ',
+        '"\u2014',
+        '\u00a0"',
+        '"\u00a0',
+        "\u201c",
+        "\u201d",
+        "\u00ab",
+        "\u00bb",
+        "\n",
+        "\n\n",
+    ]
+)
+sparse_quotes = st.lists(st.one_of(*[_PROSE] * 30, _MARK), max_size=600).map("".join)
+
+
+@given(sparse_quotes)
+@settings(max_examples=200, deadline=None)
+def test_compiled_quotation_marks_agree_with_the_general_path_in_long_texts(text):
+    from fingerprints.fingerprint import _compiled_fingerprint, fingerprint_general
+
+    try:
+        compiled = _compiled_fingerprint(text, DEFAULT_PARAMS)
+    except TextTooShort:
+        return
+    assert compiled is not None
+    _fingerprints_equal(compiled, fingerprint_general(text))
+
+
+def test_compiled_fingerprint_equals_the_general_path_on_real_news():
+    import json
+    from pathlib import Path
+
+    from fingerprints.fingerprint import _compiled_fingerprint, fingerprint_general
+
+    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    files = sorted(data.glob("*.jsonl")) if data.is_dir() else []
+    if not files:
+        pytest.skip(f"the shared data directory {data} is not available")
+    taken = 0
+    for path in files:
+        with open(path, encoding="utf-8") as handle:
+            for _, line in zip(range(1500), handle, strict=False):
+                text = json.loads(line)["text"]
+                try:
+                    compiled = _compiled_fingerprint(text, DEFAULT_PARAMS)
+                except TextTooShort:
+                    continue
+                if compiled is not None:
+                    taken += 1
+                    _fingerprints_equal(compiled, fingerprint_general(text))
+    assert taken > 1000
+
+
+def test_the_compiled_path_takes_plain_news_text_and_leaves_the_rest():
+    from fingerprints.fingerprint import _compiled_fingerprint
+
+    assert _compiled_fingerprint("The minister said \u201cno\u201d \u2014 twice.", DEFAULT_PARAMS) is not None
+    for other in ("A caf\u00e9 opened.", "Prices &amp; wages", "\u4e2d\u6587 text"):
+        assert _compiled_fingerprint(other, DEFAULT_PARAMS) is None
