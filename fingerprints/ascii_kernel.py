@@ -18,6 +18,8 @@ general path.
 
 Compiled functions are cached on disk beside this module (numba's
 ``cache=True``), so only the first process after an install compiles them.
+Importing this module imports numba: ``compiled_path`` does it when the
+kernel is first wanted.
 """
 
 from __future__ import annotations
@@ -44,25 +46,9 @@ _SIGN_BIT = np.uint64(1 << 63)
 _SHINGLE_MULTIPLIER = np.uint64(0x01000193)  # shingles.shingle_hashes's polynomial
 _NOT_A_WORD = 32  # the word table's value for a byte that is not part of a word
 
-# What the quotation rules see of a character (tokens._quoted_ranges,
-# tokens._mark_kind). The text's few non-ASCII characters arrive as the bytes
-# of SHAPE_BYTES: the kernel must tell an opening curly quote from a closing
-# one, and a dash or a no-break space from a letter.
-SHAPE_BYTES = {
-    "\u2018": 0x80,
-    "\u2019": 0x81,
-    "\u201c": 0x82,  # opening
-    "\u201d": 0x83,  # closing
-    "\u2013": 0x84,
-    "\u2014": 0x85,
-    "\u2026": 0x86,
-    "\u2022": 0x87,
-    # These four are Latin-1 characters already, and keep their own byte.
-    "\u00a0": 0xA0,
-    "\u00b7": 0xB7,
-    "\u00ab": 0xAB,  # opening
-    "\u00bb": 0xBB,  # closing
-}
+# The text's few non-ASCII punctuation characters arrive in ``shapes`` as
+# the bytes of compiled_path.SHAPE_BYTES: 0x82 and 0xAB open a quotation,
+# 0x83 and 0xBB close one, 0x84 and 0x85 are dashes, 0xA0 a no-break space.
 _LONGEST_UNCLOSED = 600  # tokens._LONGEST_UNCLOSED
 
 
@@ -267,7 +253,7 @@ def ascii_fingerprint(data, shapes, words, seed, shingle_size, multipliers, offs
     """Everything ``fingerprint.fingerprint`` computes, for an all-ASCII text.
 
     ``data`` is the text's bytes with its punctuation spelled in ASCII,
-    ``shapes`` the same text with that punctuation as ``SHAPE_BYTES``, and
+    ``shapes`` the same text with that punctuation as ``compiled_path.SHAPE_BYTES``, and
     ``words`` maps a byte to itself lower-cased when it belongs to a word,
     to a space otherwise. Returns (token starts, token ends, quoted,
     shingles, signature, winnowed, band keys as unsigned 64-bit values,

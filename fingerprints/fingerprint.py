@@ -10,16 +10,15 @@ index), and the parameters that made all of these.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 
-from .ascii_kernel import SHAPE_BYTES, ascii_fingerprint
-from .normalize import decode_entities
+from .compiled_path import compiled_arrays
 from .params import DEFAULT_PARAMS, FingerprintParams
 from .shingles import shingle_hashes, token_hashes, winnow
-from .signature import _permutation_columns, band_keys, minhash_values
-from .tokens import _ASCII_PATH_CHARACTERS, _ASCII_WORD_BYTES, _to_ascii_punctuation, tokenize
+from .signature import band_keys, minhash_values
+from .tokens import tokenize
 
 __all__ = ["Fingerprint", "FingerprintRecord", "fingerprint", "TextTooShort", "encode_spans", "decode_spans"]
 
@@ -273,39 +272,12 @@ def fingerprint_general(text: str, params: FingerprintParams = DEFAULT_PARAMS) -
     )
 
 
-_WORD_TABLE = np.frombuffer(_ASCII_WORD_BYTES, dtype=np.uint8)
-_SHAPE_BYTES_ABOVE_LATIN1 = {character: chr(code) for character, code in SHAPE_BYTES.items() if ord(character) > 0xFF}
-
-
 def _compiled_fingerprint(text: str, params: FingerprintParams) -> Fingerprint | None:
-    """The fingerprint from the compiled kernel, or None when ``text`` is not one it takes.
-
-    It takes texts without HTML entities that are all ASCII once
-    ``tokens._to_ascii_punctuation`` has spelled their punctuation in ASCII,
-    the same test that sends a text down the tokeniser's ASCII path.
-    """
-    if decode_entities(text)[1] is not None:
-        return None  # decoded entities move offsets: the general path maps them back
-    scanned = _to_ascii_punctuation(text)
-    if not scanned.isascii():
+    """The fingerprint from the compiled kernel, or None when ``text`` does not take that path (compiled_path)."""
+    arrays = compiled_arrays(text, params)
+    if arrays is None:
         return None
-    data = scanned.encode("ascii")
-    if data.translate(None, _ASCII_PATH_CHARACTERS):
-        return None
-    shapes = data if text.isascii() else _shapes(text)
-    multipliers, offsets = _kernel_permutations(params.num_perm, params.seed)
-    starts, ends, quoted, shingles, signature, winnowed, keys, spans = ascii_fingerprint(
-        np.frombuffer(data, dtype=np.uint8),
-        np.frombuffer(shapes, dtype=np.uint8),
-        _WORD_TABLE,
-        params.seed,
-        params.shingle_size,
-        multipliers,
-        offsets,
-        params.lsh_bands,
-        params.lsh_rows,
-        params.winnow_window,
-    )
+    starts, ends, quoted, shingles, signature, winnowed, keys, spans = arrays
     if len(starts) == 0:
         raise TextTooShort("the text has no words")
     made = Fingerprint(
@@ -314,17 +286,3 @@ def _compiled_fingerprint(text: str, params: FingerprintParams) -> Fingerprint |
     # Computed in the same pass; set as the cached properties would be.
     made.__dict__.update(winnowed=winnowed, band_keys=keys.view(np.int64).tolist(), _spans_blob=spans.tobytes())
     return made
-
-
-def _shapes(text: str) -> bytes:
-    """``text`` as one byte per character for the kernel's quotation rules (``ascii_kernel.SHAPE_BYTES``)."""
-    for character, replacement in _SHAPE_BYTES_ABOVE_LATIN1.items():
-        if character in text:
-            text = text.replace(character, replacement)
-    return text.encode("latin-1")
-
-
-@lru_cache(maxsize=16)
-def _kernel_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    multipliers, offsets = _permutation_columns(num_perm, seed)
-    return multipliers.ravel().astype(np.uint64), offsets.ravel().astype(np.uint64)

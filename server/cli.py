@@ -57,6 +57,11 @@ def main() -> None:
 )
 def serve(db_path: str, host: str, port: int, demo: bool, workers: int, timeout: int) -> None:
     """Run the HTTP API (and the demo pages under /demo/)."""
+    from fingerprints.compiled_path import warm_in_background
+
+    # Answer from the first request: fingerprints take the numpy path until
+    # the compiled one has loaded (fingerprints/compiled_path.py).
+    warm_in_background()
     app = _app(db_path)
     if demo:
         from .db import database
@@ -100,6 +105,7 @@ def serve(db_path: str, host: str, port: int, demo: bool, workers: int, timeout:
                 self.cfg.set(key, value)
 
         def load(self):
+            warm_in_background()  # in each worker: threads do not survive the fork
             return _app(db_path)
 
     Gunicorn().run()

@@ -558,6 +558,15 @@ ascii_path_texts = st.lists(
 ).map("".join)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def compiled_path_loaded():
+    # A server made earlier in this process may be loading the kernel in a
+    # thread, and until it is done every text takes the numpy path.
+    from fingerprints import compiled_path
+
+    compiled_path.load()
+
+
 def _fingerprints_equal(first, second) -> None:
     for field in ("shingles", "token_starts", "token_ends", "quoted", "signature", "winnowed"):
         ours, theirs = getattr(first, field), getattr(second, field)
@@ -677,3 +686,34 @@ def test_the_compiled_path_takes_plain_news_text_and_leaves_the_rest():
     assert _compiled_fingerprint("The minister said \u201cno\u201d \u2014 twice.", DEFAULT_PARAMS) is not None
     for other in ("A caf\u00e9 opened.", "Prices &amp; wages", "\u4e2d\u6587 text"):
         assert _compiled_fingerprint(other, DEFAULT_PARAMS) is None
+
+
+def test_the_kernel_knows_every_character_the_ascii_path_spells_in_ascii():
+    from fingerprints.compiled_path import SHAPE_BYTES
+    from fingerprints.tokens import _ASCII_PUNCTUATION
+
+    assert {ord(character) for character in SHAPE_BYTES} == set(_ASCII_PUNCTUATION)
+    assert len(set(SHAPE_BYTES.values())) == len(SHAPE_BYTES)
+
+
+def test_until_the_kernel_has_loaded_fingerprints_take_the_numpy_path(tmp_path):
+    # A server answers while the kernel loads in a thread; those answers
+    # must be the ones the kernel gives once loaded.
+    import subprocess
+    import sys
+
+    script = (
+        "from fingerprints import compiled_path, fingerprint\n"
+        "compiled_path.warm_in_background()\n"
+        "text = 'The minister said \u201cwe will not\u201d \u2014 and left. ' * 20\n"
+        "early = fingerprint(text)\n"
+        "assert compiled_path._kernel.function is None, 'loaded before the first fingerprint'\n"
+        "assert 'winnowed' not in early.__dict__, 'the compiled path fingerprinted it'\n"
+        "compiled_path.load()\n"
+        "late = fingerprint(text)\n"
+        "assert 'winnowed' in late.__dict__, 'the numpy path fingerprinted it'\n"
+        "assert early.storage_record() == late.storage_record()\n"
+        "print('ok')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.stdout.strip() == "ok", run.stdout + run.stderr
