@@ -10,6 +10,11 @@ A library caller pays it at its first fingerprint. A server pays none of it
 before its first answer: :func:`warm_in_background` loads it in a thread,
 and until it is ready fingerprints take the numpy path (the same values, a
 little slower), so a restarted worker answers as soon as it is up.
+
+numba and LLVM add about 80 MiB to each process that loads the kernel.
+``WIRETRACE_COMPILED_FINGERPRINTS=off`` keeps it unloaded, and every text
+on the numpy path: for many small server workers, or a platform where
+numba does not run.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ class _Kernel:
 
 
 _kernel = _Kernel()
+_DISABLED = os.environ.get("WIRETRACE_COMPILED_FINGERPRINTS", "on").strip().lower() in {"off", "0", "false", "no"}
 
 
 def load():
@@ -76,8 +82,8 @@ def load():
 
 
 def warm_in_background() -> None:
-    """Start loading the kernel in a thread, unless it is loaded or loading in this process."""
-    if _kernel.function is not None or _kernel.loading_in == os.getpid():
+    """Start loading the kernel in a thread, unless it is loaded or loading in this process (or turned off)."""
+    if _DISABLED or _kernel.function is not None or _kernel.loading_in == os.getpid():
         return
     _kernel.loading_in = os.getpid()
     threading.Thread(target=load, name="wiretrace-kernel", daemon=True).start()
@@ -86,7 +92,7 @@ def warm_in_background() -> None:
 def _ready_kernel():
     if _kernel.function is not None:
         return _kernel.function
-    if _kernel.loading_in == os.getpid():
+    if _DISABLED or _kernel.loading_in == os.getpid():
         return None  # a thread is loading it: the numpy path meanwhile
     return load()
 

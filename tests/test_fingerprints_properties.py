@@ -717,3 +717,26 @@ def test_until_the_kernel_has_loaded_fingerprints_take_the_numpy_path(tmp_path):
     )
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert run.stdout.strip() == "ok", run.stdout + run.stderr
+
+
+def test_the_compiled_path_can_be_turned_off():
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from fingerprints import compiled_path, fingerprint\n"
+        "from fingerprints.fingerprint import fingerprint_general\n"
+        "compiled_path.warm_in_background()\n"
+        "text = 'The minister said the talks would go on. ' * 10\n"
+        "assert fingerprint(text).storage_record() == fingerprint_general(text).storage_record()\n"
+        "import threading\n"
+        "for thread in threading.enumerate():\n"
+        "    if thread.name == 'wiretrace-kernel':\n"
+        "        thread.join()\n"
+        "print('numba' in sys.modules)\n"
+    )
+    environment = {**os.environ, "WIRETRACE_COMPILED_FINGERPRINTS": "off"}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment)
+    assert run.stdout.strip() == "False", run.stdout + run.stderr
