@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -61,6 +62,7 @@ class _Kernel:
     def __init__(self) -> None:
         self.function = None
         self.loading_in: int | None = None  # the process whose thread loads it
+        self.unavailable = False  # loading it failed: numpy for good
         self.lock = threading.Lock()
 
 
@@ -69,21 +71,36 @@ _DISABLED = os.environ.get("WIRETRACE_COMPILED_FINGERPRINTS", "on").strip().lowe
 
 
 def load():
-    """Load the kernel now (or wait for the thread loading it) and return it."""
-    with _kernel.lock:
-        if _kernel.function is None:
-            from .ascii_kernel import ascii_fingerprint
+    """Load the kernel now (or wait for the thread loading it) and return it; None when it cannot be loaded.
 
-            # The first call loads the cached machine code: pay it here, not
-            # in the middle of a request.
-            _call(ascii_fingerprint, b"warm up", b"warm up", FingerprintParams())
+    The kernel only makes fingerprints faster, so it must never be why one
+    fails: when numba is missing, does not run here, or finds nowhere to
+    cache its code (a read-only install and home directory), this warns
+    once and every text takes the numpy path.
+    """
+    with _kernel.lock:
+        if _kernel.function is None and not _kernel.unavailable:
+            try:
+                from .ascii_kernel import ascii_fingerprint
+
+                # The first call loads the cached machine code: pay it here,
+                # not in the middle of a request.
+                _call(ascii_fingerprint, b"warm up", b"warm up", FingerprintParams())
+            except Exception as error:  # noqa: BLE001 - any failure means the numpy path
+                _kernel.unavailable = True
+                warnings.warn(
+                    f"wiretrace: the compiled fingerprint path is unavailable, fingerprinting with numpy ({error!r})",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                return None
             _kernel.function = ascii_fingerprint
     return _kernel.function
 
 
 def warm_in_background() -> None:
     """Start loading the kernel in a thread, unless it is loaded or loading in this process (or turned off)."""
-    if _DISABLED or _kernel.function is not None or _kernel.loading_in == os.getpid():
+    if _DISABLED or _kernel.unavailable or _kernel.function is not None or _kernel.loading_in == os.getpid():
         return
     _kernel.loading_in = os.getpid()
     threading.Thread(target=load, name="wiretrace-kernel", daemon=True).start()
@@ -92,7 +109,7 @@ def warm_in_background() -> None:
 def _ready_kernel():
     if _kernel.function is not None:
         return _kernel.function
-    if _DISABLED or _kernel.loading_in == os.getpid():
+    if _DISABLED or _kernel.unavailable or _kernel.loading_in == os.getpid():
         return None  # a thread is loading it: the numpy path meanwhile
     return load()
 

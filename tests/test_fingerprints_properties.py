@@ -740,3 +740,24 @@ def test_the_compiled_path_can_be_turned_off():
     environment = {**os.environ, "WIRETRACE_COMPILED_FINGERPRINTS": "off"}
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment)
     assert run.stdout.strip() == "False", run.stdout + run.stderr
+
+
+def test_without_numba_fingerprints_take_the_numpy_path_with_a_warning():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, warnings\n"
+        "sys.modules['numba'] = None  # as if it were not installed\n"
+        "from fingerprints import compiled_path, fingerprint\n"
+        "from fingerprints.fingerprint import fingerprint_general\n"
+        "text = 'The minister said the talks would go on. ' * 10\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    made = fingerprint(text)\n"
+        "    again = fingerprint(text)\n"
+        "assert made.storage_record() == again.storage_record() == fingerprint_general(text).storage_record()\n"
+        "print(len([w for w in caught if 'compiled fingerprint path is unavailable' in str(w.message)]))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.stdout.strip() == "1", run.stdout + run.stderr
