@@ -59,9 +59,6 @@ def serve(db_path: str, host: str, port: int, demo: bool, workers: int, timeout:
     """Run the HTTP API (and the demo pages under /demo/)."""
     from fingerprints.compiled_path import warm_in_background
 
-    # Answer from the first request: fingerprints take the numpy path until
-    # the compiled one has loaded (fingerprints/compiled_path.py).
-    warm_in_background()
     app = _app(db_path)
     if demo:
         from .db import database
@@ -81,6 +78,9 @@ def serve(db_path: str, host: str, port: int, demo: bool, workers: int, timeout:
     if workers == 1:
         from werkzeug.serving import run_simple
 
+        # Answer from the first request: fingerprints take the numpy path
+        # until the compiled one has loaded (fingerprints/compiled_path.py).
+        warm_in_background()
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
         return
 
@@ -105,7 +105,9 @@ def serve(db_path: str, host: str, port: int, demo: bool, workers: int, timeout:
                 self.cfg.set(key, value)
 
         def load(self):
-            warm_in_background()  # in each worker: threads do not survive the fork
+            # In each worker, not in the master: a thread does not survive
+            # the fork, and a master that never answers needs no kernel.
+            warm_in_background()
             return _app(db_path)
 
     Gunicorn().run()

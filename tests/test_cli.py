@@ -179,3 +179,36 @@ def test_the_workers_yield_the_cpu_to_the_writer():
     with multiprocessing.get_context("spawn").Pool(1, initializer=_lower_priority) as pool:
         worker_niceness = pool.map(_own_niceness, [0])[0]
     assert worker_niceness == min(os.nice(0) + 10, 19)
+
+
+def test_serve_loads_the_compiled_kernel_in_its_workers_not_in_the_master(tmp_path):
+    # A kernel loading in the master's thread when gunicorn forks leaves its
+    # lock held in every worker, which then never loads it; and a master
+    # that never answers has no use for numba's 80 MiB.
+    import time
+    from pathlib import Path
+
+    from tests.synthetic import Server
+
+    proc = Path("/proc")
+    if not (proc / "self" / "maps").exists():
+        pytest.skip("reads process memory maps from /proc (Linux)")
+
+    def maps_llvm(pid: int) -> bool:
+        return "llvmlite" in (proc / str(pid) / "maps").read_text()
+
+    server = Server(tmp_path / "wiretrace.db", tmp_path / "server.log", workers=2)
+    server.start()
+    try:
+        master = server.process.pid
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline:
+            workers = [int(pid) for pid in (proc / str(master) / "task" / str(master) / "children").read_text().split()]
+            if len(workers) == 2 and all(maps_llvm(pid) for pid in workers):
+                break
+            time.sleep(0.2)
+        assert len(workers) == 2 and all(maps_llvm(pid) for pid in workers), server.log()
+        assert not maps_llvm(master)
+    finally:
+        server.stop()
