@@ -306,7 +306,7 @@ def ascii_fingerprint(data, shapes, words, seed, shingle_size, multipliers, offs
             signature.astype(np.uint32),
             empty,
             np.zeros(0, np.uint64),
-            (np.zeros(0, np.uint8)),
+            np.zeros(0, np.uint8),
         )
     width = min(shingle_size, count)
     shingles = np.empty(count - width + 1, np.uint32)

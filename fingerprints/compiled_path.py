@@ -29,7 +29,7 @@ import numpy as np
 from .normalize import decode_entities
 from .params import FingerprintParams
 from .signature import _permutation_columns
-from .tokens import _ASCII_PATH_CHARACTERS, _ASCII_WORD_BYTES, _to_ascii_punctuation
+from .tokens import _ASCII_WORD_BYTES, _to_ascii_punctuation, ascii_path_bytes
 
 __all__ = ["SHAPE_BYTES", "compiled_arrays", "load", "warm_in_background"]
 
@@ -118,11 +118,8 @@ def compiled_arrays(text: str, params: FingerprintParams) -> tuple | None:
     """The kernel's arrays for ``text`` (see ``ascii_kernel.ascii_fingerprint``), or None when it does not take it."""
     if decode_entities(text)[1] is not None:
         return None  # decoded entities move offsets: the numpy path maps them back
-    scanned = _to_ascii_punctuation(text)
-    if not scanned.isascii():
-        return None
-    data = scanned.encode("ascii")
-    if data.translate(None, _ASCII_PATH_CHARACTERS):
+    data = ascii_path_bytes(_to_ascii_punctuation(text))
+    if data is None:
         return None
     kernel = _ready_kernel()
     if kernel is None:

@@ -244,17 +244,28 @@ def _to_ascii_punctuation(text: str) -> str:
     return text
 
 
+def ascii_path_bytes(scanned: str) -> bytes | None:
+    """The bytes of ``scanned`` (punctuation already spelled in ASCII) when the all-ASCII path takes it, else None.
+
+    Shared by the tokeniser's ASCII path and the compiled kernel's, which
+    must take exactly the same texts.
+    """
+    if not scanned.isascii():
+        return None
+    encoded = scanned.encode("ascii")
+    return None if encoded.translate(None, _ASCII_PATH_CHARACTERS) else encoded
+
+
 def tokenize(text: str) -> Tokens:
     """Tokenise ``text``; spans are offsets into ``text`` as given."""
     decoded, entity_spans = decode_entities(text)
     scanned = _to_ascii_punctuation(decoded)
-    if scanned.isascii():
-        encoded = scanned.encode("ascii")
+    encoded = ascii_path_bytes(scanned)
+    if encoded is not None:
         # Most texts are all ASCII once their punctuation is: no region
         # needs normalising one character at a time.
-        if not encoded.translate(None, _ASCII_PATH_CHARACTERS):
-            words, starts, ends = _ascii_tokens(encoded, 0)
-            return _finish(decoded, entity_spans, words, starts, ends)
+        words, starts, ends = _ascii_tokens(encoded, 0)
+        return _finish(decoded, entity_spans, words, starts, ends)
     words: list[str] = []
     starts: list[np.ndarray] = []
     ends: list[np.ndarray] = []

@@ -459,13 +459,25 @@ def test_permutations_are_drawn_exactly_as_datasketch_draws_them(num_perm, seed)
     assert np.array_equal(ours, theirs)
 
 
+def _run_python(script: str, environment: dict[str, str] | None = None, check: bool = False):
+    """Run ``script`` in a fresh Python process (what it imports, loads and warns starts from nothing)."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=check,
+        env={**os.environ, **(environment or {})},
+    )
+
+
 def test_serving_does_not_import_datasketch_or_scipy(tmp_path):
     # Importing datasketch imports scipy's integrate and stats (0.7 s): every
     # server worker would pay it at start, against a restart budget of 2 s.
     # (numba imports the bare scipy package, about 10 ms, which is allowed.)
-    import subprocess
-    import sys
-
     script = (
         "import sys\n"
         "from server import create_app\n"
@@ -475,7 +487,7 @@ def test_serving_does_not_import_datasketch_or_scipy(tmp_path):
         "assert client.post('/api/v1/match', json={'text': 'one two three four five six'}).status_code == 200\n"
         "print(sorted(name for name in ('datasketch', 'scipy.integrate', 'scipy.stats') if name in sys.modules))\n"
     )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    run = _run_python(script, check=True)
     assert run.stdout.strip() == "[]", run.stdout + run.stderr
 
 
@@ -699,9 +711,6 @@ def test_the_kernel_knows_every_character_the_ascii_path_spells_in_ascii():
 def test_until_the_kernel_has_loaded_fingerprints_take_the_numpy_path(tmp_path):
     # A server answers while the kernel loads in a thread; those answers
     # must be the ones the kernel gives once loaded.
-    import subprocess
-    import sys
-
     script = (
         "from fingerprints import compiled_path, fingerprint\n"
         "compiled_path.warm_in_background()\n"
@@ -715,15 +724,11 @@ def test_until_the_kernel_has_loaded_fingerprints_take_the_numpy_path(tmp_path):
         "assert early.storage_record() == late.storage_record()\n"
         "print('ok')\n"
     )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    run = _run_python(script)
     assert run.stdout.strip() == "ok", run.stdout + run.stderr
 
 
 def test_the_compiled_path_can_be_turned_off():
-    import os
-    import subprocess
-    import sys
-
     script = (
         "import sys\n"
         "from fingerprints import compiled_path, fingerprint\n"
@@ -737,15 +742,11 @@ def test_the_compiled_path_can_be_turned_off():
         "        thread.join()\n"
         "print('numba' in sys.modules)\n"
     )
-    environment = {**os.environ, "WIRETRACE_COMPILED_FINGERPRINTS": "off"}
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment)
+    run = _run_python(script, {"WIRETRACE_COMPILED_FINGERPRINTS": "off"})
     assert run.stdout.strip() == "False", run.stdout + run.stderr
 
 
 def test_without_numba_fingerprints_take_the_numpy_path_with_a_warning():
-    import subprocess
-    import sys
-
     script = (
         "import sys, warnings\n"
         "sys.modules['numba'] = None  # as if it were not installed\n"
@@ -759,5 +760,5 @@ def test_without_numba_fingerprints_take_the_numpy_path_with_a_warning():
         "assert made.storage_record() == again.storage_record() == fingerprint_general(text).storage_record()\n"
         "print(len([w for w in caught if 'compiled fingerprint path is unavailable' in str(w.message)]))\n"
     )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    run = _run_python(script)
     assert run.stdout.strip() == "1", run.stdout + run.stderr
