@@ -11,7 +11,7 @@ before its first answer: :func:`warm_in_background` loads it in a thread,
 and until it is ready fingerprints take the numpy path (the same values, a
 little slower), so a restarted worker answers as soon as it is up.
 
-numba and LLVM add about 80 MiB to each process that loads the kernel.
+numba and LLVM add about 120 MiB of RSS to each process that loads the kernel.
 ``WIRETRACE_COMPILED_FINGERPRINTS=off`` keeps it unloaded, and every text
 on the numpy path: for many small server workers, or a platform where
 numba does not run.
