@@ -5,6 +5,13 @@ Measured on the same machine in the same process, one after the other:
 1. **Ingest** of every article in ``../shared/data`` (about 23,000) into a
    fresh wiretrace database through ``server.cli.ingest_lines``, end to end:
    JSON parsing, validation, fingerprinting, SQLite rows and both indexes.
+   Then its two halves apart, to bound what any faster code could reach:
+   parsing, validating and fingerprinting every line with nothing stored,
+   and the **storage floor**, SQLite alone writing the rows that ingest
+   stored (read back, written again into a fresh database the same way,
+   with no Python per row). The datasketch pipeline's time over each gives
+   the *ceilings*: the best ratio one writer could reach if parsing were
+   free, and the best if all the work were split evenly over two cores.
 2. **The datasketch pipeline** over the same texts (already parsed, which
    favours it): wiretrace's tokens joined into 5-word shingles, ``MinHash``
    with its default hash (``sha1_hash32`` of the UTF-8 bytes) through
@@ -91,6 +98,161 @@ def bench_ingest(app, articles: list[Article], workdir: Path, workers: int = 1) 
         "articles_per_second": round(len(articles) / seconds, 1),
         "workers": workers,
         "database_mib": round(Path(app.config["DATABASE"]).stat().st_size / 2**20, 1),
+    }
+
+
+def bench_parse_only(app, articles: list[Article]) -> dict:
+    """Parsing, validating and fingerprinting every line, as ingest's workers do, with nothing stored."""
+    import io
+
+    from fingerprints import compiled_path
+    from server.cli import CHUNK_LINES, _numbered_chunks, _parse_chunk
+
+    compiled_path.load()
+    data = "".join(json.dumps(article_json(article), ensure_ascii=False) + "\n" for article in articles).encode()
+    jobs = [
+        (chunk, app.config["MAX_TEXT_BYTES"], app.extensions["wiretrace"].params)
+        for chunk in _numbered_chunks(io.BytesIO(data), CHUNK_LINES)
+    ]
+    started = time.perf_counter()
+    for job in jobs:
+        _parse_chunk(job)
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 2), "microseconds_per_article": round(1e6 * seconds / len(articles), 1)}
+
+
+_FLOOR_TABLES = {
+    # table: (columns, order) of the rows an ingest of new articles writes
+    "article": (
+        "id, url, outlet_id, title, published_at, first_seen_at, updated_at, text, content_hash, token_count, author",
+        "id",
+    ),
+    "fingerprint": ("article_id, params_id, shingles, spans, quoted, signature", "article_id"),
+    "posting_recent": ("hash, outlet_id, article_id", "article_id"),
+    "band_recent": ("key, article_id", "article_id"),
+}
+
+
+def _stored_rows(source: Path) -> dict[str, list[tuple]]:
+    import sqlite3
+
+    connection = sqlite3.connect(source)
+    try:
+        rows = {}
+        for table, (columns, order) in _FLOOR_TABLES.items():
+            main = table.replace("_recent", "_main")
+            union = f" UNION ALL SELECT {columns} FROM {main}" if main != table else ""
+            query = f"SELECT * FROM (SELECT {columns} FROM {table}{union}) ORDER BY {order}"
+            rows[table] = connection.execute(query).fetchall()
+        rows["outlet"] = connection.execute("SELECT id, name, created_at FROM outlet").fetchall()
+        rows["params"] = connection.execute("SELECT id, key, params_json FROM fingerprint_params").fetchall()
+        return rows
+    finally:
+        connection.close()
+
+
+def _write_floor_batch(database, batch: dict[str, list[tuple]], seconds: dict[str, float]) -> None:
+    """One batch's rows in one transaction, then a chunk of the search index if one is due, each part timed."""
+    from server.search import CATCH_UP_CHUNK, index_waiting_chunk
+
+    connection = database.connection()
+    connection.execute("BEGIN IMMEDIATE")
+    for table, (columns, _) in _FLOOR_TABLES.items():
+        marks = ", ".join("?" * len(columns.split(", ")))
+        started = time.perf_counter()
+        connection.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch[table])
+        seconds[table] += time.perf_counter() - started
+    started = time.perf_counter()
+    connection.execute("COMMIT")
+    seconds["commits"] += time.perf_counter() - started
+    started = time.perf_counter()
+    index_waiting_chunk(database, at_least=CATCH_UP_CHUNK)
+    seconds["search_index"] += time.perf_counter() - started
+
+
+def _check_same_rows(rows: dict[str, list[tuple]], destination: Path) -> None:
+    """The floor counts only if it wrote everything the ingest did, full-text index included."""
+    import sqlite3
+
+    connection = sqlite3.connect(destination)
+    try:
+        for table in _FLOOR_TABLES:
+            stored = connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            if stored != len(rows[table]):
+                raise RuntimeError(f"storage floor: {table} has {stored} rows, the ingest stored {len(rows[table])}")
+        indexed = connection.execute("SELECT COUNT(*) FROM article_fts_docsize").fetchone()[0]
+        if indexed != len(rows["article"]):
+            raise RuntimeError(f"storage floor: the search index holds {indexed} of {len(rows['article'])} articles")
+    finally:
+        connection.close()
+
+
+def bench_storage_floor(source: Path, destination: Path) -> dict:
+    """SQLite alone writing what the ingest stored: the part of ingest no parsing or fingerprinting speed-up can remove.
+
+    The rows are read back from the ingest's database and written again
+    into a fresh one, the way ``ingest_lines`` writes them (its pragmas,
+    batches of ``BULK_BATCH_SIZE`` articles, index rows sorted by key within
+    a batch, the full-text index paused and caught up a chunk at a time,
+    the closing checkpoint), with every parameter built before the clock
+    starts: no JSON, no validation, no fingerprinting, no Python per row.
+    """
+    from server import create_app
+    from server.cli import BULK_BATCH_SIZE, _bulk_pragmas
+    from server.db import database
+    from server.search import search_index_paused
+
+    rows = _stored_rows(source)
+    app = create_app({"DATABASE": str(destination)})
+    with app.app_context(), database.connection_context():
+        connection = database.connection()
+        connection.executemany("INSERT INTO outlet (id, name, created_at) VALUES (?, ?, ?)", rows["outlet"])
+        params_sql = "INSERT OR IGNORE INTO fingerprint_params (id, key, params_json) VALUES (?, ?, ?)"
+        connection.executemany(params_sql, rows["params"])
+    batches = []
+    articles = rows["article"]
+    for start in range(0, len(articles), BULK_BATCH_SIZE):
+        first, last = articles[start][0], articles[min(start + BULK_BATCH_SIZE, len(articles)) - 1][0]
+        batch = {}
+        for table in _FLOOR_TABLES:
+            owner = 0 if table in ("article", "fingerprint") else -1
+            selected = [row for row in rows[table] if first <= row[owner] <= last]
+            batch[table] = selected if owner == 0 else sorted(selected)
+        batches.append(batch)
+    seconds: dict[str, float] = dict.fromkeys([*_FLOOR_TABLES, "commits", "search_index"], 0.0)
+    started = time.perf_counter()
+    with app.app_context(), database.connection_context(), search_index_paused(database):
+        _bulk_pragmas(database)
+        for batch in batches:
+            _write_floor_batch(database, batch, seconds)
+        caught_up = time.perf_counter()
+    # The rest of the catch-up and the closing checkpoint ran as the contexts closed.
+    total = time.perf_counter() - started
+    seconds["search_index_and_checkpoint_at_end"] = total - (caught_up - started)
+    _check_same_rows(rows, destination)
+    count = len(articles)
+    return {
+        "articles": count,
+        "seconds": round(total, 2),
+        "microseconds_per_article": round(1e6 * total / count, 1),
+        "parts_seconds": {part: round(value, 2) for part, value in seconds.items()},
+        "index_rows": len(rows["posting_recent"]) + len(rows["band_recent"]),
+    }
+
+
+def _ceilings(datasketch_seconds: float, parse_seconds: float, storage_seconds: float) -> dict:
+    """The best ingest ratios the measured costs allow, whatever the code around them.
+
+    One writer: ingest can be no faster than one process writing the rows
+    with nothing else to do (parsing free, or all of it on the other core).
+    Two cores: the parsing and the storing together, split evenly over both
+    cores, with no cost for the splitting (no second writer exists, and two
+    busy processes here each run slower than one alone, so this is out of
+    reach too: an upper bound, not a plan).
+    """
+    return {
+        "ceiling_one_writer_vs_datasketch": round(datasketch_seconds / storage_seconds, 2),
+        "ceiling_two_cores_vs_datasketch": round(datasketch_seconds / ((parse_seconds + storage_seconds) / 2), 2),
     }
 
 
@@ -281,6 +443,10 @@ def run(args: argparse.Namespace) -> dict:
         parallel_app = create_app({"DATABASE": str(Path(workdir) / "bench-parallel.db")})
         parallel = bench_ingest(parallel_app, articles, Path(workdir), workers=2)
         print(f"wiretrace ingest --workers 2: {parallel['articles_per_second']} articles/s ({parallel['seconds']}s)")
+        parsing = bench_parse_only(app, articles)
+        print(f"parsing, validating and fingerprinting alone: {parsing['microseconds_per_article']} us an article")
+        floor = bench_storage_floor(Path(workdir) / "bench.db", Path(workdir) / "floor.db")
+        print(f"SQLite alone, writing the same rows: {floor['microseconds_per_article']} us an article")
         app = create_app({"DATABASE": str(Path(workdir) / "bench.db")})
         result["ingest"] = {
             "wiretrace": ingest,
@@ -301,7 +467,14 @@ def run(args: argparse.Namespace) -> dict:
             "fingerprint_only_numpy_path_speedup_vs_datasketch": round(
                 numpy_fingerprinting["articles_per_second"] / baseline["articles_per_second"], 2
             ),
+            "parse_only": parsing,
+            "storage_floor": floor,
+            **_ceilings(baseline["seconds"], parsing["seconds"], floor["seconds"]),
         }
+        print(
+            f"ceilings: one writer {result['ingest']['ceiling_one_writer_vs_datasketch']}x, "
+            f"all work split evenly over two cores {result['ingest']['ceiling_two_cores_vs_datasketch']}x"
+        )
 
         half = args.match_queries // 2
         simulation = simulate(corpus, copies=half, partials=0, quote_pairs=0, carriers_per_outlet=0, seed=args.seed)
